@@ -1,0 +1,3 @@
+from media_pub.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""The library's own exceptions: every failure a user can cause names its file and field."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """Exit codes of the command-line tool."""
+
+    OK = 0
+    ERROR = 1          # bad input or a failed step; the message says which
+    USAGE = 2          # Click's own code for bad options
+    PARTIAL = 3        # some items failed, the rest were done
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class MediaPubError(Exception):
+    """A failure the user can act on: ``file: field: message``.
+
+    ``file`` is the file at fault (a sidecar, show file, media file or feed),
+    ``field`` the key or element inside it, when there is one.
+    """
+
+    exit_status = ExitStatus.ERROR
+
+    def __init__(self, message: str, file: str | Path | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.field = field
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(MediaPubError):
+    """A project file (media-pub.toml, a show or a sidecar) is invalid."""
+
+
+class MediaError(MediaPubError):
+    """A media or image file cannot be read or is not what it claims to be."""
+
+
+class EncodeError(MediaPubError):
+    """ffmpeg failed, or the delivered file missed its targets."""
+
+
+class FeedError(MediaPubError):
+    """A feed could not be written, or failed validation."""
+
+
+class StorageError(MediaPubError):
+    """An upload, listing or local write to the storage target failed."""
+
+
+class FatalError(MediaPubError):
+    """Nothing can go on: ffmpeg missing, disk full, no credentials."""
