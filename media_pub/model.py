@@ -285,6 +285,7 @@ class Delivered:
     transcript_type: str | None = None
     loudness: Loudness | None = None
     normalization: str | None = None   # linear | dynamic | copy
+    peaks_key: str | None = None       # waveform peaks for the player (audio only)
 
 
 @dataclass(frozen=True)
