@@ -24,7 +24,7 @@ from pathlib import Path
 
 import media_pub
 from media_pub import audio, ffmpeg, tagging
-from media_pub.errors import EncodeError, MediaError, MediaPubError
+from media_pub.errors import EncodeError, FatalError, MediaError, MediaPubError
 from media_pub.model import Delivery, Loudness
 from media_pub.tagging import DeliveryTags
 
@@ -204,6 +204,8 @@ def deliver_episodes(
     def work(job: DeliveryJob) -> DeliveryOutcome:
         try:
             return _deliver(job, cache_dir, reporter(job.key))
+        except FatalError:
+            raise                      # no ffmpeg, no disk: nothing else can succeed either
         except MediaPubError as error:
             return DeliveryOutcome(job.key, error=error)
 
