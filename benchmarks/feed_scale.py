@@ -65,13 +65,16 @@ def phase(name: str, root: Path) -> dict:
         assert not report.failed, report.failed
     elif name in ("feed", "feedgen"):
         built = _built_show(settings)
-        started = time.perf_counter()
-        if name == "feed":
-            from media_pub.feed import rss_feed
-            data = rss_feed(settings, built)
-        else:
-            data = _raw_feedgen(settings, built)
-        result = {"bytes": len(data), "items": data.count(b"<item>")}
+        from media_pub.feed import rss_feed
+        write = (lambda: rss_feed(settings, built)) if name == "feed" else (lambda: _raw_feedgen(settings, built))
+        times = []
+        for _ in range(3):   # best of three: the machine may be shared
+            started = time.perf_counter()
+            data = write()
+            times.append(time.perf_counter() - started)
+        result = {"bytes": len(data), "items": data.count(b"<item>"), "seconds": min(times)}
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return result
     result["seconds"] = time.perf_counter() - started
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -85,23 +88,56 @@ def _built_show(settings):
 
 
 def _raw_feedgen(settings, built) -> bytes:
-    """What a user writing feedgen by hand would do for the same feed."""
+    """A user writing the same RSS with feedgen by hand: the same channel and item
+    elements (itunes via feedgen's extension, podcast: tags via a small extension of
+    their own), the same notes in CDATA."""
+    from feedgen.ext.base import BaseEntryExtension, BaseExtension
     from feedgen.feed import FeedGenerator
+    from feedgen.util import xml_elem
+    from lxml.etree import CDATA
+
+    ns = "https://podcastindex.org/namespace/1.0"
+    it = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+
+    class Channel(BaseExtension):
+        def extend_ns(self):
+            return {"podcast": ns}
+
+        def extend_rss(self, feed):
+            channel = feed[0]
+            channel.find("description").text = CDATA(self.html)
+            xml_elem(f"{{{it}}}explicit", channel).text = "false"
+            xml_elem(f"{{{it}}}category", channel).attrib["text"] = "Society & Culture"
+            xml_elem(f"{{{ns}}}guid", channel).text = self.guid
+            xml_elem(f"{{{ns}}}locked", channel).text = "yes"
+            xml_elem(f"{{{ns}}}medium", channel).text = "podcast"
+            return feed
+
+    class Item(BaseEntryExtension):
+        def extend_rss(self, item):
+            xml_elem(f"{{{it}}}duration", item).text = str(self.duration)
+            xml_elem(f"{{{it}}}explicit", item).text = "false"
+            xml_elem(f"{{{ns}}}season", item).text = str(self.season)
+            xml_elem(f"{{{ns}}}episode", item).text = str(self.episode)
+            return item
 
     show = built.show
     fg = FeedGenerator()
     fg.load_extension("podcast")
+    fg.register_extension("pc20", Channel, Item, atom=False)
     fg.title(show.title)
-    fg.link(href=settings.url(show.feed_key), rel="self")
-    fg.link(href=show.link or settings.base_url, rel="alternate")
-    fg.description(show.description)
+    fg.link(href=settings.url(show.feed_key), rel="self", type="application/rss+xml")
+    fg.link(href=show.link or settings.url(f"embed/{show.slug}/index.html"), rel="alternate")
+    fg.description(show.title)
     fg.language(show.language)
+    fg.generator("media-pub")
+    fg.lastBuildDate(max(d.episode.published for d in built.episodes))
     fg.image(url=settings.url(built.artwork_key), title=show.title, link=settings.base_url)
     fg.podcast.itunes_image(settings.url(built.artwork_key))
     fg.podcast.itunes_author(show.author)
     fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
-    fg.podcast.itunes_category("Society & Culture")
-    fg.podcast.itunes_explicit("no")
+    fg.podcast.itunes_type("episodic")
+    fg.pc20.html, fg.pc20.guid = f"<p>{show.description}</p>", show.guid
     for d in built.episodes:
         e = d.episode
         entry = fg.add_entry(order="append")
@@ -111,11 +147,12 @@ def _raw_feedgen(settings, built) -> bytes:
         entry.published(e.published)
         entry.content(f"<p>{e.description}</p>", type="CDATA")
         entry.enclosure(settings.url(d.media_key), str(d.media_bytes), d.media_type)
-        entry.podcast.itunes_duration(round(d.duration))
+        entry.podcast.itunes_author(show.author)
         entry.podcast.itunes_season(e.season)
         entry.podcast.itunes_episode(int(e.episode))
-        entry.podcast.itunes_explicit("no")
-    return fg.rss_str(pretty=True)
+        entry.podcast.itunes_episode_type("full")
+        entry.pc20.duration, entry.pc20.season, entry.pc20.episode = round(d.duration), e.season, int(e.episode)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
 def run_phase(name: str, root: Path) -> dict:
