@@ -147,3 +147,11 @@ def test_real_process_on_the_sample_shows(tmp_path: Path):
     states = {r["episode"]: r["state"] for r in json.loads(status.stdout)["episodes"]}
     assert states["004-families-and-visits"] == "draft"
     assert states["001-gerard-drennan"] == "built"
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), name
+        assert f"| `{name}" in readme, f"{name} is missing from the README's usage table"
+        assert invoke(name, "--help").exit_code == 0
