@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import media_pub
-from media_pub import audio, ffmpeg, tagging
+from media_pub import audio, ffmpeg, metadata, tagging
 from media_pub.errors import EncodeError, FatalError, MediaError, MediaPubError
 from media_pub.model import Delivery, Loudness
 from media_pub.tagging import DeliveryTags
@@ -125,10 +125,10 @@ def _deliver(job: DeliveryJob, cache_dir: Path, report: Callable[[float], None])
     part = cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.part{ext}"
     try:
         result = audio.encode(job.source, part, job.delivery, progress=report)
-        duration = ffmpeg.stream_info(part).duration or result.decoded_seconds
-        tagging.write_tags(part, job.delivery.format, job.tags, duration=duration,
+        tagging.write_tags(part, job.delivery.format, job.tags, duration=result.decoded_seconds,
                            chapter_offset=result.chapter_offset)
-        duration = ffmpeg.stream_info(part).duration or duration
+        # The delivered duration as the rest of media-pub (and podcast apps) read it.
+        duration = metadata.probe(part).duration
         os.replace(part, media)
         data = {"duration": duration, "loudness": dataclasses.asdict(result.loudness),
                 "normalization": result.normalization, "peaks": list(result.peaks)}

@@ -162,3 +162,23 @@ def test_video_keeps_h264_and_size_and_normalises_audio(tmp_path, codec):
     integrated, peak = meter(out)
     assert integrated == pytest.approx(-16.0, abs=1.0)
     assert peak <= -1.0
+
+
+def test_probe_loudness_reports_lufs_true_peak_and_lra(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from media_pub.cli import cli
+
+    source = speechlike(tmp_path / "ep.wav", 4, volume_db=-10)
+    integrated, peak = meter(source)
+    result = CliRunner().invoke(cli, ["probe", "--json", "--loudness", str(source)])
+    assert result.exit_code == 0, result.output
+    loudness = json.loads(result.stdout)["loudness"]
+    assert loudness["integrated"] == pytest.approx(integrated, abs=0.1)
+    assert loudness["true_peak"] == pytest.approx(peak, abs=0.1)
+    assert loudness["lra"] >= 0
+    text = CliRunner().invoke(cli, ["probe", "--loudness", str(source)]).output
+    assert f"loudness     {integrated:.1f} LUFS, true peak {peak:.1f} dBTP" in text
+    assert "LUFS" not in CliRunner().invoke(cli, ["probe", str(source)]).output
