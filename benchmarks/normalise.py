@@ -13,7 +13,9 @@ Each run is a child process; its peak memory is the largest sum of resident memo
 its whole process tree (the ffmpeg children included), polled from /proc every 50 ms.
 Each output's loudness is measured independently with ffmpeg's ebur128 filter.
 
+    python benchmarks/normalise.py                          # 60 and 180 min, all three
     python benchmarks/normalise.py --minutes 60 --minutes 180 --peer-max 60
+    python benchmarks/normalise.py --minutes 5              # a quick check
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def main() -> None:
                         help="length of a generated file (repeatable; default 60 and 180)")
     parser.add_argument("--peer-max", type=float, default=float("inf"),
                         help="run ffmpeg-normalize only on files up to this many minutes")
-    parser.add_argument("--work", type=Path, default=Path("bench-work"),
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work",
                         help="folder for generated sources and outputs (reused between runs)")
     parser.add_argument("--run-ours", nargs=2, type=Path, metavar=("SRC", "OUT"),
                         help=argparse.SUPPRESS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -241,8 +242,15 @@ class ProgressDisplay:
         if self.shown.get(key) == percent:
             return
         self.shown[key] = percent
+        # With --jobs N several episodes run at once: one bar for the episode that moved,
+        # then the others still running, so parallel encodes don't overwrite each other.
+        done = sum(1 for value in self.shown.values() if value >= 100)
         bar = "#" * (percent // 5)
-        click.echo(f"\r\033[K{key:<40.40} [{bar:<20}] {percent:3d}%", err=True, nl=False)
+        others = "  ".join(f"{k.rsplit('/', 1)[-1][:16]} {v}%" for k, v in self.shown.items()
+                           if k != key and v < 100)
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        line = f"[{done}/{len(self.shown)}] {key:<32.32} [{bar:<20}] {percent:3d}%  {others}"
+        click.echo(f"\r\033[K{line[:width]}", err=True, nl=False)
 
 
 def finish_build(report) -> None:

@@ -103,6 +103,20 @@ def test_linear_gain_keeps_dynamics_when_it_can(tmp_path):
     assert min(result.peaks) < 0.5 * max(result.peaks)
 
 
+@pytest.mark.slow
+def test_dynamic_loudnorm_only_when_linear_cannot_meet_the_targets(tmp_path):
+    # A loudness-range target below the source's LRA cannot be met by a linear gain.
+    source = speechlike(tmp_path / "wide.wav", 12, volume_db=-20)
+    delivery = Delivery(lra=1.0)
+    result = audio.encode(source, tmp_path / "o.mp3", delivery)
+    assert result.normalization == "dynamic"
+    integrated, peak = meter(tmp_path / "o.mp3")
+    assert integrated == pytest.approx(-16.0, abs=1.0)
+    assert peak <= -1.0
+    # The same source with no LRA target keeps its dynamics.
+    assert audio.encode(source, tmp_path / "o2.mp3", Delivery()).normalization == "linear"
+
+
 def test_silent_input_is_refused_by_name(tmp_path):
     silence = tmp_path / "silence.wav"
     subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo",
