@@ -25,10 +25,12 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-import mutagen
 from lxml import etree
 from PIL import Image
 
+from media_pub.errors import MediaError
+from media_pub.guids import PODCAST_GUID_NAMESPACE, podcast_guid
+from media_pub.metadata import probe
 from media_pub.model import MIME_TYPES, Settings
 
 
@@ -110,10 +112,7 @@ APPLE_ENCLOSURE_TYPES = {ext: MIME_TYPES[ext] for ext in (".mp3", ".m4a", ".mp4"
 APPLE_ENCLOSURE_TYPES[".pdf"] = "application/pdf"
 # Types readers accept for an extension although Apple's table names another: warnings.
 _TYPE_ALIASES = {".m4a": {"audio/mp4", "audio/aac"}, ".m4v": {"video/mp4"}, ".mp3": {"audio/mp3"}}
-# The container mutagen finds inside a file with this extension.
-_CONTAINERS = {".mp3": "mp3", ".m4a": "mp4", ".mp4": "mp4", ".m4v": "mp4", ".mov": "mp4"}
 
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 PODCAST_MEDIA = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher",
                  "course"}
 PODCAST_MEDIA |= {m + "L" for m in PODCAST_MEDIA} | {"mixed"}
@@ -162,13 +161,24 @@ def check_build(settings: Settings, build_dir: Path | None = None) -> list[Findi
     refuse to upload when any finding is an error, unless forced.
     """
     root = build_dir or settings.out_dir
+    keys = [path.relative_to(root).as_posix() for path in sorted((root / "feeds").glob("*"))
+            if path.suffix in (".xml", ".json") and path.is_file()]
+    return validate_outputs(settings, keys, root)
+
+
+def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | None = None,
+                     fetch_images: bool = False) -> list[Finding]:
+    """Validate the feeds at these keys of the build directory; findings name their key."""
+    root = build_dir or settings.out_dir
     findings: list[Finding] = []
-    for path in sorted((root / "feeds").glob("*")):
-        if path.suffix not in (".xml", ".json") or not path.is_file():
+    for key in keys:
+        path = root / key
+        if not path.is_file():
+            findings.append(Finding("local.missing", Severity.ERROR, "feed", "the feed was not built",
+                                    "build it", key))
             continue
-        key = path.relative_to(root).as_posix()
-        for finding in validate_path(path, build_dir=root, base_url=settings.base_url):
-            findings.append(_with_file(finding, key))
+        findings += [_with_file(f, key) for f in validate_path(path, build_dir=root, base_url=settings.base_url,
+                                                                fetch_images=fetch_images)]
     return findings
 
 
@@ -409,7 +419,7 @@ class _FeedCheck:
                                  f"{PODCAST_GUID_NAMESPACE}")
                 continue
             feed_url = self.feed_url(channel)
-            if feed_url and value.lower() != str(podcast_guid(feed_url)):
+            if feed_url and value.lower() != podcast_guid(feed_url):
                 yield self.warning("podcast.guid.value", element, f"{value} is not the UUIDv5 of the "
                                    f"current feed URL {feed_url} (expected {podcast_guid(feed_url)})",
                                    "fine if the feed moved: the guid must stay as first computed; "
@@ -568,11 +578,9 @@ class _FeedCheck:
         if length.isdigit() and int(length) != size:
             yield self.error("rss.enclosure.length", f"{element}@length", f"{length} bytes, but the file "
                              f"is {size} bytes", f'write length="{size}"')
-        container, duration = media_facts(path)
-        expected = _CONTAINERS.get(ext)
-        if expected and container != expected:
-            yield self.error("rss.enclosure.type", f"{element}@url", f"the file is "
-                             f"{container or 'not a media file mutagen can read'}, not what {ext} says",
+        problem, duration = media_facts(path)
+        if problem:
+            yield self.error("rss.enclosure.type", f"{element}@url", f"{path.name}: {problem}",
                              "deliver the file in the format its extension and type name")
         declared = item.findtext(f"{{{ITUNES}}}duration")
         seconds = parse_duration(declared.strip()) if declared else None
@@ -699,17 +707,12 @@ def artwork_problems(data: bytes, ext: str) -> Iterator[tuple[str, Severity, str
 
 
 def media_facts(path: Path) -> tuple[str | None, float | None]:
-    """(container, seconds) of a media file as mutagen reads it; (None, None) if unreadable."""
+    """(problem, seconds) of a media file as the core's probe reads it; problem None when fine."""
     try:
-        found = mutagen.File(path)
-    except (mutagen.MutagenError, OSError, ValueError):
-        return None, None
-    if found is None:
-        return None, None
-    container = {"MP3": "mp3", "MP4": "mp4", "EasyMP3": "mp3", "EasyMP4": "mp4"}.get(
-        type(found).__name__, type(found).__name__.lower())
-    length = getattr(found.info, "length", None)
-    return container, float(length) if length else None
+        info = probe(path)
+    except MediaError as error:
+        return error.message, None
+    return None, info.duration
 
 
 def parse_duration(value: str) -> float | None:
@@ -742,12 +745,6 @@ def rfc2822_problem(value: str) -> tuple[Severity, str] | None:
     if _WEEKDAYS[parsed.weekday()] != weekday:
         return Severity.ERROR, f"{parsed.date()} is a {_WEEKDAYS[parsed.weekday()]}, not a {weekday}"
     return None
-
-
-def podcast_guid(feed_url: str) -> uuid.UUID:
-    """The Podcasting 2.0 podcast:guid for a feed URL: UUIDv5 of it without scheme and end slashes."""
-    name = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url.strip()).rstrip("/")
-    return uuid.uuid5(PODCAST_GUID_NAMESPACE, name)
 
 
 def _category_fix(text: str, parents: dict[str, str]) -> str:
