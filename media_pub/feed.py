@@ -22,7 +22,7 @@ from lxml.etree import CDATA
 import media_pub
 from media_pub.errors import FeedError
 from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
-from media_pub.notes import notes_html, summary
+from media_pub.notes import fit_html, notes_html, summary
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -157,7 +157,7 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
         fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
     fg.podcast.itunes_type(show.type.value)
     fg.mediapub.values = {
-        "description_html": notes_html(show.description),
+        "description_html": fit_html(show.description),
         "explicit": show.explicit,
         "categories": show.categories,
         "guid": show.guid,
@@ -182,7 +182,8 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
     entry.guid(episode.guid, permalink=False)
     entry.published(episode.published)
     html = notes_html(episode.description) or f"<p>{_escape(episode.title)}</p>"
-    entry.content(html, type="CDATA")   # becomes <description><![CDATA[...]]>
+    # <description> within Apple's 4000 bytes; content:encoded keeps the full notes.
+    entry.content(fit_html(episode.description) or html, type="CDATA")
     entry.enclosure(settings.url(delivered.media_key), str(delivered.media_bytes), delivered.media_type)
     if delivered.image_key:
         entry.podcast.itunes_image(settings.url(delivered.image_key))

@@ -62,6 +62,34 @@ def notes_text(text: str) -> str:
     return _SPACES.sub(" ", html.unescape(stripped)).strip()
 
 
+def fit_html(text: str, limit: int = 4000) -> str:
+    """Show notes as HTML of at most ``limit`` UTF-8 bytes, for RSS ``<description>``.
+
+    Apple reads at most 4000 bytes there. Notes that fit are kept whole; longer ones become
+    their plain text cut at a word, in one paragraph (the feed keeps the full HTML in
+    ``content:encoded``).
+    """
+    rendered = notes_html(text)
+    if len(rendered.encode("utf-8")) <= limit:
+        return rendered
+    plain = notes_text(text)
+
+    def paragraph(words: str) -> str:
+        return f"<p>{html.escape(words, quote=False)}…</p>"
+
+    low, high = 0, len(plain)       # the longest prefix that fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(paragraph(plain[:middle]).encode("utf-8")) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    cut = plain[:low]
+    if " " in cut[-200:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return paragraph(cut.rstrip(",.;: "))
+
+
 def summary(text: str, limit: int = 250) -> str:
     """The first ``limit`` characters of the plain-text notes, cut at a word."""
     plain = notes_text(text)

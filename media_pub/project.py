@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from media_pub.config import read_toml
 from media_pub.errors import ConfigError, MediaError
 from media_pub.metadata import MEDIA_EXTENSIONS, ProbeCache
@@ -204,6 +206,26 @@ def safe_path(project: Path, base: Path, value: str, file: Path, field: str,
     return resolved
 
 
+def image_path(project: Path, base: Path, value: str, file: Path, field: str) -> Path:
+    """A safe path (see safe_path) to a readable JPEG or PNG whose extension says which.
+
+    Apple's size and colour rules are left to ``validate``; what cannot be published at
+    all (not an image, or a mislabelled one) stops the build here, before any output.
+    """
+    path = safe_path(project, base, value, file, field, IMAGE_EXTENSIONS)
+    try:
+        with Image.open(path) as image:
+            image.verify()
+            kind = image.format
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ConfigError(f"{value!r} is not a readable image ({error})", file, field) from None
+    expected = "PNG" if path.suffix.lower() == ".png" else "JPEG"
+    if kind != expected:
+        raise ConfigError(f"{value!r} is a {kind} file, not {expected}; export it as JPEG or PNG "
+                          "with the matching extension", file, field)
+    return path
+
+
 # --- shows -----------------------------------------------------------------------------
 
 def _persons(table: _Table, key: str) -> tuple[Person, ...]:
@@ -295,7 +317,7 @@ def load_show(project: Path, path: Path) -> Show:
         categories=tuple(clean_text(c) for c in categories),
         type=data.choice("type", ShowType, ShowType.EPISODIC),
         medium=medium,
-        artwork=safe_path(project, path.parent, artwork, path, "artwork", IMAGE_EXTENSIONS) if artwork else None,
+        artwork=image_path(project, path.parent, artwork, path, "artwork") if artwork else None,
         link=link,
         guid=guid,
         copyright=data.text("copyright"),
@@ -387,7 +409,7 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
         episode=data.number("episode", None, positive=True),
         episode_type=data.choice("episode_type", EpisodeType, EpisodeType.FULL),
         explicit=data.get("explicit", bool, None),
-        image=safe_path(project, path.parent, image, path, "image", IMAGE_EXTENSIONS) if image else None,
+        image=image_path(project, path.parent, image, path, "image") if image else None,
         transcript=(safe_path(project, path.parent, transcript, path, "transcript", TRANSCRIPT_EXTENSIONS)
                     if transcript else None),
         chapters=tuple(sorted(chapters, key=lambda c: c.start)),

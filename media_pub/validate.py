@@ -313,7 +313,9 @@ class _FeedCheck:
                 continue
             name = _qname(child)
             text = child.text or ""
-            if name in ("description", "itunes:summary", "content:encoded"):
+            if name == "content:encoded":
+                continue   # the full notes; Apple's 4000-byte limit is on description
+            if name in ("description", "itunes:summary"):
                 size = len(text.encode("utf-8"))
                 if size > MAX_DESCRIPTION_BYTES:
                     yield self.error("apple.description.length", f"{where}/{name}",
