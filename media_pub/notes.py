@@ -3,8 +3,8 @@
 Notes are written in Markdown or HTML; both become HTML through markdown-it (raw HTML
 passes through) and are then cleaned by nh3 (the Rust ammonia sanitiser) with an
 allowlist, so no script, event handler or style from metadata survives. Characters that
-XML 1.0 cannot carry (most C0 controls) are removed from all text first, the same way
-for every output, so the feeds always parse.
+XML 1.0 cannot carry (most C0 controls), and DEL and the C1 controls, are removed from
+all text first, the same way for every output, so the feeds always parse alike.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 
-# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+# DEL and the C1 controls (U+007F-U+009F) are legal XML but discouraged, and parsers
+# disagree on them (feedparser reads U+0091 as a Windows-1252 quote): removed as well.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 # Apple allows p, ol, ul, li and a in descriptions; the rest are harmless inline markup

@@ -36,7 +36,7 @@ from media_pub.model import (
     Show,
     ShowType,
 )
-from media_pub.notes import clean_text
+from media_pub.notes import clean_text, notes_text
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
@@ -325,8 +325,9 @@ def load_show(project: Path, path: Path) -> Show:
         persons=_persons(data, "persons"),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
     )
-    if not show.description.strip():
-        raise data.error("description", "must not be empty")
+    if not notes_text(show.description):
+        raise data.error("description", "must not be empty (it has no text once markup and control "
+                         "characters are removed)")
     data.finish()
     return show
 
