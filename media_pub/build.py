@@ -179,13 +179,20 @@ def build(
         else:
             report.encoded += 1
 
+    kept: dict[str, set[str]] = {}
     for show, live in plans:
-        built = _place_show(settings, out_dir, show, live, outcomes, report)
+        kept[show.slug] = set()
+        built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
         _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
         _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
+    if not report.failed:
+        # Only once every feed is written: until then the previous feeds may still point
+        # at these files, and a crash or Ctrl-C must leave them whole.
+        for slug, keep in kept.items():
+            _remove_stale(out_dir, slug, keep, report)
     report.seconds = time.monotonic() - started
     return report
 
@@ -201,8 +208,8 @@ def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
 
 
 def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episode],
-                outcomes: dict[str, DeliveryOutcome], report: BuildReport) -> BuiltShow:
-    keep: set[str] = set()
+                outcomes: dict[str, DeliveryOutcome], report: BuildReport, keep: set[str]) -> BuiltShow:
+    """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
     artwork_key = None
     if show.artwork:
         artwork_key = f"art/{show.slug}{_image_ext(show.artwork)}"
@@ -245,8 +252,6 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             normalization=outcome.normalization,
             peaks_key=peaks_key,
         ))
-    if not report.failed:
-        _remove_stale(out_dir, show.slug, keep, report)
     return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered))
 
 
