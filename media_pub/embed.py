@@ -29,12 +29,11 @@ from PIL import Image, UnidentifiedImageError
 
 from media_pub.errors import MediaPubError
 from media_pub.model import BuiltShow, Delivered, Settings
-from media_pub.notes import notes_html, notes_text
+from media_pub.notes import notes_html, notes_text, summary
 
 STATIC_FILES = ("player.css", "player.js")   # copied to embed/
 SHOW_EPISODES = 20                            # episodes listed in a show player
 PEAK_BARS = 200                               # waveform resolution in the page
-SUMMARY_CHARS = 250
 AUDIO_FRAME = (640, 400)                      # oEmbed iframe size for audio episodes
 VIDEO_WIDTH = 640
 VIDEO_CHROME = 150                            # title and controls around the picture
@@ -69,11 +68,8 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     Example:
         keys = write_embeds(settings, built_shows, settings.out_dir, datetime.now(UTC))
     """
-    writer = _Writer(out_dir)
-    static = resources.files("media_pub") / "static"
-    for name in STATIC_FILES:
-        writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
-    index_shows = []
+    # Read every transcript and image first: bad input fails before anything is written.
+    views = []
     for built in shows:
         show = _show_view(settings, built)
         episodes = [
@@ -81,10 +77,19 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
             for delivered in built.episodes
             if delivered.episode.is_live(generated)
         ]
-        for ep in episodes:
+        oembeds = [_oembed(settings, built, ep, out_dir) for ep in episodes]
+        views.append((show, episodes, oembeds))
+
+    writer = _Writer(out_dir)
+    static = resources.files("media_pub") / "static"
+    for name in STATIC_FILES:
+        writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
+    index_shows = []
+    for show, episodes, oembeds in views:
+        for ep, document in zip(episodes, oembeds):
             writer.write(ep.page_key, _render("episode.html", show=show, ep=ep, lang=show.lang,
                                               page_title=ep.title, data=_episode_data(show, ep)))
-            writer.write(ep.oembed_key, _json(_oembed(settings, built, ep, out_dir)))
+            writer.write(ep.oembed_key, _json(document))
         listed = episodes[:SHOW_EPISODES]
         writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
                                             page_title=show.title,
@@ -185,7 +190,6 @@ class EpisodeView:
     notes_html: Markup
     summary: str
     peaks: tuple[float, ...] | None
-    peaks_href: str | None
     video_size: tuple[int, int] | None
 
     @property
@@ -299,9 +303,8 @@ def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
         transcript=transcript,
         persons=tuple(episode.persons),
         notes_html=Markup(notes_html(episode.description or "")),
-        summary=_summary(episode.description or ""),
+        summary=summary(episode.description or ""),
         peaks=None if is_video else _read_peaks(out_dir, delivered.peaks_key),
-        peaks_href=_href(delivered.peaks_key) if delivered.peaks_key and not is_video else None,
         video_size=(video.width, video.height) if video and video.width and video.height else None,
     )
 
@@ -312,13 +315,6 @@ def _built_or_source(out_dir: Path, key: str | None, source: Path | None) -> Pat
     if source and source.is_file():
         return source
     return None
-
-
-def _summary(notes: str) -> str:
-    plain = notes_text(notes)
-    if len(plain) <= SUMMARY_CHARS:
-        return plain
-    return plain[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 # --- transcripts and peaks ---------------------------------------------------------------
@@ -365,7 +361,11 @@ def _json_cues(document: dict) -> tuple[Cue, ...]:
 
 
 def _read_peaks(out_dir: Path, key: str | None) -> tuple[float, ...] | None:
-    """The waveform peaks, reduced to ``PEAK_BARS`` maxima; None when absent or unusable."""
+    """The waveform peaks, reduced to ``PEAK_BARS`` maxima; None when absent or unusable.
+
+    They are inlined in the page rather than fetched, so the waveform also works from
+    ``file://``; the build must write the peaks file before calling ``write_embeds``.
+    """
     if not key or not (out_dir / key).is_file():
         return None
     try:
@@ -476,7 +476,6 @@ def _player_item(ep: EpisodeView) -> dict:
         "poster": ep.poster_href,
         "duration": ep.duration,
         "peaks": list(ep.peaks) if ep.peaks else None,
-        "peaks_src": ep.peaks_href if not ep.peaks else None,
     }
 
 

@@ -83,15 +83,6 @@
       wave.hidden = false;
       updateSlider();
       drawWave();
-    } else if (item.peaks_src && location.protocol !== "file:" && window.fetch) {
-      var wanted = item;
-      fetch(item.peaks_src).then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (values) {
-          if (Array.isArray(values) && values.length && episodes[current] === wanted) {
-            wanted.peaks = values;
-            setPeaks(wanted);
-          }
-        }).catch(function () {});
     }
   }
 
