@@ -476,6 +476,8 @@ def _player_item(ep: EpisodeView) -> dict:
         "poster": ep.poster_href,
         "duration": ep.duration,
         "peaks": list(ep.peaks) if ep.peaks else None,
+        "captions": ep.captions_href,
+        "lang": ep.lang,
     }
 
 

@@ -140,7 +140,9 @@
   /* Media Session: lock screen, notification and hardware keys. */
   function mediaSession(item) {
     if (!("mediaSession" in navigator) || typeof MediaMetadata === "undefined") return;
-    var artwork = item.poster ? [{ src: new URL(item.poster, location.href).href }] : [];
+    // artwork must be http(s): from file:// the lock screen shows none rather than warn
+    var artwork = item.poster && location.protocol !== "file:"
+      ? [{ src: new URL(item.poster, location.href).href }] : [];
     navigator.mediaSession.metadata = new MediaMetadata({
       title: item.title, artist: data.author || "", album: data.show || "", artwork: artwork
     });
@@ -175,6 +177,16 @@
     else media.src = item.src;
     if (media.tagName === "VIDEO") {
       if (item.poster) media.poster = item.poster; else media.removeAttribute("poster");
+      Array.prototype.forEach.call(media.querySelectorAll("track"), function (t) { t.remove(); });
+      if (item.captions) {
+        var track = document.createElement("track");
+        track.kind = "captions";
+        track.src = item.captions;
+        track.srclang = item.lang;
+        track.label = "Captions";
+        track.default = true;
+        media.insertBefore(track, media.querySelector("a"));
+      }
     }
     media.setAttribute("aria-label", item.title);
     media.load();
