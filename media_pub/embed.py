@@ -12,8 +12,6 @@ content has not changed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,6 +26,7 @@ from markupsafe import Markup
 from PIL import Image, UnidentifiedImageError
 
 from media_pub.errors import MediaPubError
+from media_pub.fsutil import write_atomic
 from media_pub.model import BuiltShow, Delivered, Settings
 from media_pub.notes import notes_html, notes_text, summary
 
@@ -62,8 +61,9 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     """Write embed/index.json, the player pages, oEmbed files and player assets.
 
     ``shows`` carry live episodes newest first (drafts and scheduled episodes are dropped
-    here too, against ``generated``). Returns every key under ``out_dir`` this owns, in
-    write order with ``embed/index.json`` last; unchanged files are not rewritten.
+    here too, against ``generated``). Returns the keys created or changed, in write order
+    (``embed/index.json`` last); unchanged files are not rewritten. Shows of an earlier
+    index that are not in ``shows`` stay in it while their feed exists.
 
     Example:
         keys = write_embeds(settings, built_shows, settings.out_dir, datetime.now(UTC))
@@ -94,10 +94,38 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
         writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
                                             page_title=show.title,
                                             data=_show_data(show, listed)))
+        writer.remove_stale(f"embed/{show.slug}")
         index_shows.append(_index_show(settings, show, episodes))
-    index = {"version": 1, "generated": rfc3339(generated), "shows": index_shows}
-    writer.write("embed/index.json", _json(index))
+    _write_index(writer, index_shows, generated)
     return writer.keys
+
+
+def _write_index(writer: _Writer, shows: list[dict], generated: datetime) -> None:
+    """embed/index.json: these shows, plus the shows of the previous index this build did
+    not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
+    something besides ``generated`` changed, so a rebuild uploads nothing."""
+    path = writer.root / "embed/index.json"
+    previous: dict = {}
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if not isinstance(previous, dict):
+        previous = {}
+    fresh = {show["slug"]: show for show in shows}
+    merged = []
+    for old in previous.get("shows") or []:
+        slug = old.get("slug") if isinstance(old, dict) else None
+        if slug in fresh:
+            merged.append(fresh.pop(slug))
+        elif slug and (writer.root / "feeds" / f"{slug}.xml").is_file():
+            merged.append(old)
+    merged.extend(fresh.values())
+    if previous.get("version") == 1 and previous.get("shows") == merged and "generated" in previous:
+        writer.owned.add("embed/index.json")
+        return
+    writer.write("embed/index.json",
+                 _json({"version": 1, "generated": rfc3339(generated), "shows": merged}))
 
 
 def rfc3339(moment: datetime) -> str:
@@ -493,31 +521,29 @@ def _json(document: dict) -> str:
 
 
 class _Writer:
-    """Writes keys under ``root`` atomically, skipping files whose bytes are unchanged."""
+    """Writes keys under ``root`` atomically; ``keys`` lists those created or changed."""
 
     def __init__(self, root: Path):
         self.root = root
         self.keys: list[str] = []
+        self.owned: set[str] = set()
 
     def write(self, key: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        path = self.root / key
-        self.keys.append(key)
+        self.owned.add(key)
         try:
-            if path.is_file() and path.read_bytes() == data:
-                return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                os.chmod(temp, 0o644)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            if write_atomic(self.root / key, data):
+                self.keys.append(key)
         except OSError as error:
-            raise EmbedError(f"cannot write: {error.strerror or error}", path) from error
+            raise EmbedError(f"cannot write: {error.strerror or error}", self.root / key) from error
+
+    def remove_stale(self, folder: str) -> None:
+        """Delete pages and oEmbed files in ``folder`` not written now (drafted or removed)."""
+        for path in sorted((self.root / folder).glob("*")):
+            key = f"{folder}/{path.name}"
+            if path.is_file() and path.name.endswith((".html", ".oembed.json")) \
+                    and key not in self.owned:
+                path.unlink()
 
 
 __all__ = ["EmbedError", "clock", "rfc3339", "spoken", "write_embeds"]

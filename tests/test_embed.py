@@ -317,10 +317,36 @@ def test_show_page_lists_episodes_and_subscribe_links(site):
 def test_rebuild_rewrites_nothing_and_leaves_no_temp_files(site):
     site, keys = site
     before = {key: os.stat(site.out / key).st_mtime_ns for key in keys}
-    again = write_embeds(site.settings, site.shows, site.out, GENERATED)
-    assert again == keys
+    later = GENERATED.replace(hour=18)              # only the clock moved: nothing to upload
+    assert write_embeds(site.settings, site.shows, site.out, later) == []
     assert {key: os.stat(site.out / key).st_mtime_ns for key in keys} == before
+    assert json.loads(page(site, "embed/index.json"))["generated"] == "2026-11-28T12:00:00Z"
     assert not [p for p in site.out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_building_one_show_keeps_the_others_in_the_index(tmp_path):
+    from dataclasses import replace
+
+    site = build_site(tmp_path)
+    write_embeds(site.settings, site.shows, site.out, GENERATED)
+    (site.out / "feeds").mkdir()
+    (site.out / "feeds/ceramics.xml").write_text("<rss/>")          # ceramics still published
+    podcast = site.shows[0]
+    newest_only = replace(podcast, episodes=podcast.episodes[:2])   # 001 was drafted again
+    keys = write_embeds(site.settings, [newest_only], site.out, GENERATED.replace(hour=13))
+    index = json.loads(page(site, "embed/index.json"))
+    assert [show["slug"] for show in index["shows"]] == ["locked-up-living", "ceramics"]
+    assert [ep["slug"] for ep in index["shows"][0]["episodes"]] == ["002-hostile"]
+    assert index["generated"] == "2026-11-28T13:00:00Z"
+    assert keys[-1] == "embed/index.json"
+    assert not (site.out / "embed/locked-up-living/001-gerard-drennan.html").exists()
+    assert not (site.out / "embed/locked-up-living/001-gerard-drennan.oembed.json").exists()
+    assert (site.out / "embed/locked-up-living/001-gerard-drennan.peaks.json").exists()  # build's
+    assert (site.out / "embed/ceramics/01-pots.html").exists()
+    (site.out / "feeds/ceramics.xml").unlink()                      # show gone: leaves the index
+    write_embeds(site.settings, [newest_only], site.out, GENERATED)
+    index = json.loads(page(site, "embed/index.json"))
+    assert [show["slug"] for show in index["shows"]] == ["locked-up-living"]
 
 
 def test_malformed_transcript_names_the_sidecar(tmp_path):

@@ -357,3 +357,80 @@ def test_embedding_snippets_work_from_another_origin(visit, site, base, tmp_path
         embedder.shutdown()
         embedder.server_close()
 
+
+
+# --- end to end: `media-pub build` then `media-pub serve` on a generated project -----------
+
+
+@pytest.fixture(scope="module")
+def served_project(tmp_path_factory):
+    """A generated project built by `media-pub build` and served by `media-pub serve`."""
+    import json
+    import signal
+    import sys
+
+    from project_factory import make_episode, make_show, write_site
+
+    root = tmp_path_factory.mktemp("project")
+    write_site(root)
+    make_show(root, "talk", title="Talk & <b>Show</b>")
+    (root / "episodes/talk").mkdir(parents=True)
+    (root / "episodes/talk/ep1.vtt").write_text(
+        "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello there.\n\n"
+        "00:00:02.000 --> 00:00:04.000\nSecond cue.\n", "utf-8")
+    make_episode(root, "talk", "ep1", title="First <script>window.__pwned=1</script>", seconds=6,
+                 extra='transcript = "ep1.vtt"\n'
+                       'description = "Hi <img src=x onerror=window.__pwned=2>"\n'
+                       'chapters = [ { start = "00:00:00", title = "Intro" },'
+                       ' { start = "00:00:03", title = "Middle" } ]\n')
+    make_episode(root, "talk", "ep2", title="Second", published="2026-02-01T09:00:00Z", seconds=3)
+    make_show(root, "films", title="Films", medium="video")
+    make_episode(root, "films", "f1", title="Film one", seconds=3, media_suffix=".mp4", video=True)
+    project_root = Path(__file__).resolve().parent.parent
+    built = subprocess.run([sys.executable, "-m", "media_pub", "--project", str(root), "build"],
+                           cwd=project_root, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "media_pub", "--project", str(root), "serve", "--port", "0"],
+        cwd=project_root, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    line = process.stderr.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+    try:
+        assert match, line
+        index = json.loads((root / "public/embed/index.json").read_text("utf-8"))
+        yield match.group(1), index
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+def test_built_project_players_work_from_serve(visit, served_project):
+    url, index = served_project
+    assert [show["slug"] for show in index["shows"]] == ["films", "talk"]
+    talk = index["shows"][1]
+    assert [ep["slug"] for ep in talk["episodes"]] == ["ep2", "ep1"]        # newest first
+    assert talk["episodes"][1]["player_url"] == "https://media.example.org/embed/talk/ep1.html"
+    v = visit()
+    page = v.open(url + "embed/talk/ep1.html")
+    wait_metadata(page)
+    assert page.locator("h1").inner_text() == "First <script>window.__pwned=1</script>"
+    assert "Hello there." in page.locator(".transcript").inner_text()
+    play_muted(page)
+    page.wait_for_function("document.querySelector('.media').currentTime > 0.3", timeout=10_000)
+    page.get_by_role("button", name=re.compile("Middle")).click()
+    page.wait_for_function("document.querySelector('.media').currentTime >= 3", timeout=5_000)
+    assert page.evaluate("window.__pwned") is None
+    page = v.open(url + "embed/talk/index.html")
+    wait_metadata(page)
+    assert page.locator("h1").inner_text() == "Talk & <b>Show</b>"
+    assert page.locator(".episode-button .title").all_inner_texts() == [
+        "Second", "First <script>window.__pwned=1</script>"]
+    page = v.open(url + "embed/films/f1.html")
+    wait_metadata(page)
+    assert page.evaluate("document.querySelector('video').videoWidth") > 0
+    response = page.request.get(url + "embed/talk/ep1.oembed.json")
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.json()["type"] == "rich"
+    assert page.request.get(url + "feeds/talk.json").headers["content-type"].startswith(
+        "application/feed+json")
+    assert v.errors == []
