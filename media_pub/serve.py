@@ -10,6 +10,7 @@ Content-Types ``publish`` stores (``model.MIME_TYPES``; JSON Feeds as
 from __future__ import annotations
 
 import re
+import sys
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -166,6 +167,15 @@ def _copy(source, sink, length: int) -> None:
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     log = None
+
+    def handle_error(self, request, client_address) -> None:
+        """A player hanging up mid-file is normal; anything else is one log line, not a
+        traceback on the volunteer's terminal."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        if self.log:
+            self.log(f"error serving {client_address[0]}: {error!r}")
 
     @property
     def url(self) -> str:
