@@ -230,3 +230,17 @@ def test_cli_serve_without_a_build_says_so(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"Error: {tmp_path / 'public'}: no build directory; run `media-pub build` first")
+
+
+def test_port_in_use_is_one_clear_error(tree):
+    import socket
+
+    from media_pub.serve import ServeError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServeError) as caught:
+            make_server(tree, port)
+    assert f"cannot listen on 127.0.0.1:{port}" in str(caught.value)
