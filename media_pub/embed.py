@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
-from media_pub.model import BuiltShow, Delivered, Settings
+from media_pub.model import BuiltShow, Delivered, Settings, ShowType
 from media_pub.notes import notes_html, notes_text, summary
 
 STATIC_FILES = ("player.css", "player.js")   # copied to embed/
@@ -90,7 +90,8 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
             writer.write(ep.page_key, _render("episode.html", show=show, ep=ep, lang=show.lang,
                                               page_title=ep.title, data=_episode_data(show, ep)))
             writer.write(ep.oembed_key, _json(document))
-        listed = episodes[:SHOW_EPISODES]
+        # a serial is heard in order: its player starts at part one
+        listed = (episodes[::-1] if show.serial else episodes)[:SHOW_EPISODES]
         writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
                                             page_title=show.title,
                                             data=_show_data(show, listed)))
@@ -176,6 +177,7 @@ class ShowView:
     lang: str
     medium: str
     is_video: bool
+    serial: bool
     page_key: str
     player_url: str
     feed_url: str
@@ -276,6 +278,7 @@ def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
         lang=show.language or "en",
         medium=show.medium.value,
         is_video=show.medium.is_video,
+        serial=show.type == ShowType.SERIAL,
         page_key=page_key,
         player_url=settings.url(page_key),
         feed_url=settings.url(show.feed_key),

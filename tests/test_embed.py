@@ -374,3 +374,22 @@ def test_plain_text_and_json_transcripts(tmp_path):
         write_embeds(site.settings, [replace(podcast, episodes=(changed,))], site.out, GENERATED)
         text = " ".join("".join(Tags(page(site, "embed/locked-up-living/001-gerard-drennan.html")).text).split())
         assert expected in text
+
+
+def test_serial_show_player_starts_at_part_one(tmp_path):
+    from dataclasses import replace
+
+    from media_pub.model import ShowType
+
+    site = build_site(tmp_path)
+    podcast = site.shows[0]
+    serial = replace(podcast, show=replace(podcast.show, type=ShowType.SERIAL))
+    write_embeds(site.settings, [serial], site.out, GENERATED)
+    html = page(site, "embed/locked-up-living/index.html")
+    tags = Tags(html)
+    assert tags.all("source")[0]["src"] == "../../media/locked-up-living/001-gerard-drennan.mp3"
+    assert [a["href"] for a in tags.all("a") if a.get("class") == "page-link"] == [
+        "001-gerard-drennan.html", "002-hostile.html"]
+    assert ">Episodes</h2>" in html
+    index = json.loads(page(site, "embed/index.json"))              # the index stays newest first
+    assert [ep["slug"] for ep in index["shows"][0]["episodes"]] == ["002-hostile", "001-gerard-drennan"]
