@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import media_pub
 from media_pub import feed
 from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
+from media_pub.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import place_file, write_atomic
 from media_pub.guids import ensure_episode_guid, ensure_show_guid
@@ -208,6 +209,8 @@ def build(
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
             state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
     state.save()
+    if not report.failed:   # the index and players last, after everything they point at
+        report.written.extend(write_embeds(settings, report.shows, out_dir, now))
     report.seconds = time.monotonic() - started
     return report
 
