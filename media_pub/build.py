@@ -17,15 +17,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import media_pub
 from media_pub import feed
 from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
+from media_pub.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import place_file, write_atomic
 from media_pub.guids import ensure_episode_guid, ensure_show_guid
 from media_pub.metadata import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Settings, Show
 from media_pub.notes import notes_text
-from media_pub.project import load_project
+from media_pub.project import Project, load_project
 
 STATE_VERSION = 1
 # Output folders that belong to a show; files in them that a build did not make are stale.
@@ -72,32 +74,48 @@ class BuildState:
             pass
 
     @staticmethod
-    def fingerprint(job: DeliveryJob) -> str:
-        stat = job.source.stat()
-        parts = [repr(job.delivery), repr(job.tags), stat.st_size, stat.st_mtime_ns]
-        if job.tags.artwork:
-            art = job.tags.artwork.stat()
+    def show_part(show: Show) -> str:
+        """What every episode's delivery shares: the delivery settings and show artwork."""
+        parts: list[object] = [show.delivery]
+        if show.artwork:
+            art = show.artwork.stat()
             parts += [art.st_size, art.st_mtime_ns]
         return repr(parts)
 
-    def lookup(self, job: DeliveryJob) -> DeliveryOutcome | None:
-        entry = self.entries.get(job.key)
-        if not entry or entry["fingerprint"] != self.fingerprint(job):
+    @staticmethod
+    def fingerprint(show_part: str, stamp: tuple | None) -> str:
+        """The delivered file depends only on the show file, the sidecar, the media and
+        artwork: their sizes and mtimes (the loader's stamp) identify its inputs."""
+        return show_part + repr(stamp)
+
+    def lookup(self, key: str, fingerprint: str) -> DeliveryOutcome | None:
+        entry = self.entries.get(key)
+        if not entry or entry["fingerprint"] != fingerprint:
             return None
         path = Path(entry["path"])
         if not path.exists():
             return None
-        return DeliveryOutcome(job.key, path, cached=True, duration=entry["duration"],
+        return DeliveryOutcome(key, path, cached=True, duration=entry["duration"],
                                normalization=entry.get("normalization"),
                                peaks=tuple(entry.get("peaks") or ()))
 
-    def record(self, job: DeliveryJob, outcome: DeliveryOutcome) -> None:
-        self.entries[job.key] = {
-            "fingerprint": self.fingerprint(job), "path": str(outcome.path),
+    def record(self, key: str, fingerprint: str, outcome: DeliveryOutcome) -> None:
+        self.entries[key] = {
+            "fingerprint": fingerprint, "path": str(outcome.path),
             "duration": outcome.duration, "normalization": outcome.normalization,
             "peaks": list(outcome.peaks) if outcome.peaks else None,
         }
         self.dirty = True
+
+    def outputs_unchanged(self, key: str, fingerprint: str, out_dir: Path, keys: Iterable[str]) -> bool:
+        """True when the outputs recorded under ``key`` were made from the same inputs."""
+        return self.entries.get(key, {}).get("fingerprint") == fingerprint and all(
+            (out_dir / k).exists() for k in keys)
+
+    def record_outputs(self, key: str, fingerprint: str) -> None:
+        if self.entries.get(key, {}).get("fingerprint") != fingerprint:
+            self.entries[key] = {"fingerprint": fingerprint}
+            self.dirty = True
 
     def save(self) -> None:
         if self.dirty:
@@ -140,37 +158,33 @@ def build(
     state = BuildState(settings.state_dir / "build.json")
     persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
 
+    if _write_back_guids(project, settings, persist_show_guid, now):
+        project = load_project(settings, shows)    # re-read what was written back
     plans: list[tuple[Show, list[Episode]]] = []
     for show in project.shows:
-        show = ensure_show_guid(show, settings.url(show.feed_key), persist_show_guid)
-        live = []
-        for episode in project.episodes[show.slug]:
-            if episode.draft:
-                continue
-            episode = ensure_episode_guid(episode)
-            if episode.is_live(now):
-                live.append(episode)
-        plans.append((show, live))
+        show = ensure_show_guid(show, settings.url(show.feed_key), persist=False)
+        plans.append((show, [ep for ep in project.episodes[show.slug] if ep.is_live(now)]))
 
-    all_jobs = [DeliveryJob(f"{show.slug}/{ep.slug}", ep.media, show.delivery, _tags(show, ep))
-                for show, live in plans for ep in live]
     outcomes: dict[str, DeliveryOutcome] = {}
-    pending = []
-    for job in all_jobs:
-        hit = state.lookup(job)
-        if hit:
-            outcomes[job.key] = hit
-            if progress:
-                progress(job.key, 1.0)
-        else:
-            pending.append(job)
-    fresh = deliver_episodes(pending, settings.state_dir / "cache",
+    pending: list[tuple[DeliveryJob, str]] = []
+    for show, live in plans:
+        show_part = state.show_part(show)
+        for episode in live:
+            key = f"{show.slug}/{episode.slug}"
+            fingerprint = state.fingerprint(show_part, project.stamps.get(episode.path))
+            hit = state.lookup(key, fingerprint)
+            if hit:
+                outcomes[key] = hit
+                if progress:
+                    progress(key, 1.0)
+            else:
+                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+    fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
-    for job, outcome in zip(pending, fresh, strict=True):
+    for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
         outcomes[job.key] = outcome
         if outcome.error is None:
-            state.record(job, outcome)
-    state.save()
+            state.record(job.key, fingerprint, outcome)
     for key, outcome in outcomes.items():
         if outcome.error is not None:
             report.failed.append((key, outcome.error))
@@ -186,15 +200,39 @@ def build(
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
-        _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
-        _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
-    if not report.failed:
-        # Only once every feed is written: until then the previous feeds may still point
-        # at these files, and a crash or Ctrl-C must leave them whole.
+        # Feeds are a pure function of the built show and the site URL: skip the work
+        # when neither changed (a no-op rebuild of a long back catalogue stays fast).
+        feeds_fingerprint = repr((media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+                                  [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key,
+                                    d.media_bytes, d.duration) for d in built.episodes]))
+        feed_keys = (show.feed_key, show.json_feed_key)
+        if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
+            _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
+            _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
+            state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+    state.save()
+    if not report.failed:   # the index and players last, after everything they point at
+        report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+        # Stale files go only now: until the new feeds and players are written, the
+        # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
             _remove_stale(out_dir, slug, keep, report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool, now: datetime) -> bool:
+    """Give every show and non-draft episode its permanent GUID; True if a file was written."""
+    wrote = False
+    for show in project.shows:
+        if not show.guid and persist_show_guid:
+            ensure_show_guid(show, settings.url(show.feed_key), persist=True)
+            wrote = True
+        for episode in project.episodes[show.slug]:
+            if not episode.draft and not episode.guid:
+                ensure_episode_guid(episode)
+                wrote = True
+    return wrote
 
 
 def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:
@@ -277,20 +315,14 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
-    folders = [out_dir / name / slug for name in SHOW_FOLDERS]
-    for folder in folders:
+    for name in (*SHOW_FOLDERS, "embed"):
+        folder = out_dir / name / slug
         if not folder.is_dir():
             continue
-        for path in folder.rglob("*"):
-            key = path.relative_to(out_dir).as_posix()
-            if path.is_file() and key not in keep and not path.name.startswith("."):
-                path.unlink()
+        for entry in os.scandir(folder):
+            key = f"{name}/{slug}/{entry.name}"
+            if name == "embed" and not entry.name.endswith(".peaks.json"):
+                continue   # the player pages are the embed writer's to manage
+            if entry.is_file() and key not in keep and not entry.name.startswith("."):
+                os.unlink(entry.path)
                 report.removed.append(key)
-    stale_peaks = out_dir / "embed" / slug
-    if stale_peaks.is_dir():
-        for path in stale_peaks.glob("*.peaks.json"):
-            key = path.relative_to(out_dir).as_posix()
-            if key not in keep:
-                path.unlink()
-                report.removed.append(key)
-
