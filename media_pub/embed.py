@@ -95,9 +95,11 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
         writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
                                             page_title=show.title,
                                             data=_show_data(show, listed)))
-        writer.remove_stale(f"embed/{show.slug}")
         index_shows.append(_index_show(settings, show, episodes))
     _write_index(writer, index_shows, generated)
+    # Stale pages go last: until the new index is written the old one links to them.
+    for show, _, _ in views:
+        writer.remove_stale(f"embed/{show.slug}")
     return writer.keys
 
 

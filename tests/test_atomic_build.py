@@ -4,11 +4,12 @@ The previous build is real; the next one (an episode drafted, one added, the sho
 retitled) is interrupted with KeyboardInterrupt, as Ctrl-C would, before its 1st, 2nd,
 3rd... file operation (placing media, writing a file, deleting a stale one), until a run
 gets through. After every interruption the feeds in the build folder must parse and
-pass validate: in particular no enclosure may point at a file that is not there.
+pass validate, and neither they nor the embed index may point at a file that is not there.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,11 @@ def feeds_are_valid(root: Path) -> None:
     for entry in parsed.entries:
         for enclosure in entry.enclosures:
             assert (root / "public" / enclosure.href.removeprefix(settings.base_url)).is_file()
+    index = json.loads((root / "public/embed/index.json").read_bytes())      # players too
+    for show in index["shows"]:
+        for episode in show["episodes"]:
+            assert (root / "public" / episode["media_url"].removeprefix(settings.base_url)).is_file()
+            assert (root / "public" / episode["player_url"].removeprefix(settings.base_url)).is_file()
 
 
 def test_interrupted_at_every_step_leaves_valid_feeds(changed_template: Path, tmp_path: Path, monkeypatch):

@@ -1,8 +1,8 @@
 """Property tests: any text in titles, names and notes survives every output safely.
 
 Arbitrary unicode, markup and control characters go into the show and episode TOML
-files; a real build writes RSS and JSON Feed; podcastparser, feedparser, lxml and json
-read them back. Policy (notes.py): characters XML 1.0 cannot carry (C0 controls other
+files; a real build writes RSS, JSON Feed, the embed index, oEmbed and player pages;
+podcastparser, feedparser, lxml and json read them back. Policy (notes.py): characters XML 1.0 cannot carry (C0 controls other
 than tab/newline/CR, U+FFFE/U+FFFF) are removed from every text, the same way in every
 output; titles and names fold runs of spaces; notes are sanitised HTML, so markup from
 metadata never becomes a live script.
@@ -85,11 +85,16 @@ def live_markup(fragment: str) -> list[str]:
     """Script-capable markup in an HTML fragment, as a browser's parser would see it."""
     if not fragment.strip():
         return []
+    return live_markup_in(lxml.html.fragment_fromstring(fragment, create_parent="div"))
+
+
+def live_markup_in(tree) -> list[str]:
     problems = []
-    for element in lxml.html.fragment_fromstring(fragment, create_parent="div").iter():
+    for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
-        if element.tag in ("script", "style", "iframe", "object", "embed", "frame", "base", "meta"):
+        if element.tag in ("script", "style", "iframe", "object", "embed", "frame", "meta") or (
+                element.tag == "base" and element.get("href")):
             problems.append(element.tag)
         for name, value in element.attrib.items():
             if name.lower().startswith("on") or value.strip().lower().startswith("javascript:"):
@@ -149,6 +154,25 @@ def test_any_text_survives_every_output(project: Path, show_title, title, author
     fragments.append(feed_json["items"][0]["content_html"])
     for fragment in fragments:
         assert live_markup(fragment) == [], fragment
+
+    # The embed index, oEmbed and player pages: same text, and only the player's own scripts.
+    index = json.loads((out / "embed/index.json").read_bytes())
+    assert index["shows"][0]["title"] == expected["show_title"]
+    assert index["shows"][0]["episodes"][0]["title"] == expected["title"]
+    assert json.loads((out / "embed/demo/one.oembed.json").read_bytes())["title"] == expected["title"]
+    for page_key, wanted in (("embed/demo/one.html", expected["title"]), ("embed/demo/index.html", expected["show_title"])):
+        page = lxml.html.fromstring((out / page_key).read_bytes())
+        assert wanted in page.findtext(".//title"), page_key
+        for script in page.iter("script"):
+            if script.get("src"):
+                assert script.get("src") == "../player.js"
+            else:
+                assert script.get("type") == "application/json"
+                json.loads(script.text)          # data, never code; tojson keeps it intact
+        # The page's own <meta charset/viewport> are fine; anything else live is not.
+        live = [p for p in live_markup_in(page) if p not in ("script", "meta")]
+        live += [f"meta@{m.get('http-equiv')}" for m in page.iter("meta") if m.get("http-equiv")]
+        assert live == [], page_key
 
     # Our own validator finds nothing a directory would reject.
     errors = [f.line() for f in validate_feed(rss, build_dir=out, base_url=BASE) if f.severity is Severity.ERROR]
