@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from PIL import Image
 
-from media_pub.errors import MediaError
+from media_pub.errors import FeedError, MediaError
 from media_pub.guids import PODCAST_GUID_NAMESPACE, podcast_guid
 from media_pub.metadata import probe
 from media_pub.model import MIME_TYPES, Settings
@@ -154,16 +154,34 @@ def validate_path(path: Path, *, build_dir: Path | None = None, base_url: str | 
     return validate_feed(data, build_dir=build_dir, base_url=base_url, fetch_images=fetch_images)
 
 
-def check_build(settings: Settings, build_dir: Path | None = None) -> list[Finding]:
-    """Validate every feed (``feeds/*.xml`` and ``feeds/*.json``) in the build directory.
+def check_build(settings: Settings, build_dir: Path | None = None, shows: Iterable[str] = ()) -> list[Finding]:
+    """Validate the feeds (``feeds/*.xml`` and ``feeds/*.json``) in the build directory.
 
-    Each finding names its feed (``file`` = key under the build root). ``publish`` must
-    refuse to upload when any finding is an error, unless forced.
+    Only those of ``shows`` when given. Each finding names its feed (``file`` = key under
+    the build root). ``publish`` must refuse to upload when any is an error (see gate_publish).
     """
     root = build_dir or settings.out_dir
+    wanted = set(shows)
     keys = [path.relative_to(root).as_posix() for path in sorted((root / "feeds").glob("*"))
-            if path.suffix in (".xml", ".json") and path.is_file()]
+            if path.suffix in (".xml", ".json") and path.is_file() and (not wanted or path.stem in wanted)]
     return validate_outputs(settings, keys, root)
+
+
+def gate_publish(settings: Settings, shows: Iterable[str] = (), *, force: bool = False,
+                 build_dir: Path | None = None) -> list[Finding]:
+    """Check the built feeds before upload: raise FeedError on any error unless ``force``.
+
+    Returns every finding (warnings, and errors when forced) for the caller to print.
+    The error names the first failing feed and rule; nothing has been uploaded then.
+    """
+    findings = check_build(settings, build_dir, shows)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not force:
+        first = errors[0]
+        raise FeedError(f"{len(errors)} validation error(s), first {first.rule} {first.element}: {first.message}; "
+                        "nothing was uploaded (run `media-pub validate` to see all, fix them, or publish --force)",
+                        (build_dir or settings.out_dir) / (first.file or "feeds"))
+    return findings
 
 
 def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | None = None,

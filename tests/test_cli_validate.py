@@ -12,7 +12,8 @@ from PIL import Image
 
 from media_pub import config
 from media_pub.cli import cli
-from media_pub.validate import Severity, check_build
+from media_pub.errors import FeedError
+from media_pub.validate import Severity, check_build, gate_publish
 from project_factory import make_episode, make_show, write_site
 
 
@@ -115,3 +116,19 @@ def test_check_build_names_each_feed(project: Path):
     findings = check_build(settings)
     assert {(f.file, f.rule, f.severity) for f in findings} == {
         ("feeds/demo.xml", "local.missing", Severity.ERROR), ("feeds/demo.json", "local.missing", Severity.ERROR)}
+
+
+def test_publish_gate_refuses_feeds_with_errors_unless_forced(project: Path):
+    assert run(project, "demo").exit_code == 0
+    settings = config.load(project, {})
+    assert gate_publish(settings, ["demo"]) == []
+    Image.new("RGB", (800, 800), (20, 40, 60)).save(project / "public/art/demo.jpg")
+    with pytest.raises(FeedError) as refused:
+        gate_publish(settings, ["demo"])
+    assert str(refused.value) == (
+        f"{project.resolve() / 'public/feeds/demo.xml'}: 1 validation error(s), first apple.artwork.size "
+        "channel/itunes:image: 800x800; Apple takes 1400 to 3000 px; nothing was uploaded (run `media-pub "
+        "validate` to see all, fix them, or publish --force)")
+    forced = gate_publish(settings, ["demo"], force=True)
+    assert [f.rule for f in forced] == ["apple.artwork.size"]
+    assert gate_publish(settings, ["other"]) == []            # only the shows being published
