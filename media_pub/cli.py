@@ -312,11 +312,15 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 
     Example: media-pub validate locked-up-living public/feeds/other.xml
     """
+    from media_pub.errors import FeedError
     from media_pub.validate import Severity, validate_outputs, validate_path
 
     settings = ctx.settings()
     files = [Path(t) for t in targets if Path(t).is_file()]
     shows = [t for t in targets if not Path(t).is_file()]
+    for name in shows:
+        if "/" in name or name.endswith((".xml", ".json", ".rss")):
+            raise FeedError("no such feed file (and not a show name)", name)
     findings = []
     if shows or not files:
         from media_pub.build import build as run_build

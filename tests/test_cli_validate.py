@@ -132,3 +132,23 @@ def test_publish_gate_refuses_feeds_with_errors_unless_forced(project: Path):
     forced = gate_publish(settings, ["demo"], force=True)
     assert [f.rule for f in forced] == ["apple.artwork.size"]
     assert gate_publish(settings, ["other"]) == []            # only the shows being published
+
+
+def test_a_missing_feed_file_is_named(project: Path):
+    result = run(project, "public/feeds/nope.xml")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: public/feeds/nope.xml: no such feed file (and not a show name)"
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.xfail(strict=True, reason="delivery on main still copies sources as they are, so the sample "
+                   "episode recorded as .wav is published as .wav (apple.enclosure.extension); passes, and "
+                   "this marker must go, once audio normalisation lands")
+def test_the_sample_shows_pass(tmp_path: Path):
+    for name in ("feeds", "episodes"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copyfile(REPO / "media-pub.toml", tmp_path / "media-pub.toml")
+    result = run(tmp_path)
+    assert result.exit_code == 0, result.stdout
