@@ -194,6 +194,7 @@ def build(
             report.encoded += 1
 
     kept: dict[str, set[str]] = {}
+    fingerprints: dict[str, str] = {}
     for show, live in plans:
         kept[show.slug] = set()
         built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
@@ -202,21 +203,25 @@ def build(
             continue   # keep the previous feeds: never point at media that is not there
         # Feeds are a pure function of the built show and the site URL: skip the work
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
-        feeds_fingerprint = repr((media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
-                                  [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key,
-                                    d.media_bytes, d.duration) for d in built.episodes]))
+        feeds_fingerprint = fingerprints[show.slug] = repr((
+            media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+            [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
+             for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
         if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
             state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
-    state.save()
     if not report.failed:   # the index and players last, after everything they point at
-        report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
+        if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
+            report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+            state.record_outputs("embed", embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
             _remove_stale(out_dir, slug, keep, report)
+    state.save()
     report.seconds = time.monotonic() - started
     return report
 
@@ -233,6 +238,17 @@ def _write_back_guids(project: Project, settings: Settings, persist_show_guid: b
                 ensure_episode_guid(episode)
                 wrote = True
     return wrote
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(os.listdir(folder)) if folder.is_dir() else []
+
+
+def _static_stamp() -> tuple:
+    """The player's templates and assets: a change to them re-renders the pages."""
+    package = Path(__file__).parent
+    return tuple((p.name, p.stat().st_mtime_ns) for folder in ("templates", "static")
+                 for p in sorted((package / folder).iterdir()))
 
 
 def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:

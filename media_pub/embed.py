@@ -86,7 +86,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
         writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
     index_shows = []
     for show, episodes, oembeds in views:
-        for ep, document in zip(episodes, oembeds):
+        for ep, document in zip(episodes, oembeds, strict=True):
             writer.write(ep.page_key, _render("episode.html", show=show, ep=ep, lang=show.lang,
                                               page_title=ep.title, data=_episode_data(show, ep)))
             writer.write(ep.oembed_key, _json(document))

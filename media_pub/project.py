@@ -14,7 +14,7 @@ import pickle
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
@@ -458,10 +458,16 @@ class EpisodeCache:
         try:
             with file.open("rb") as handle:
                 version, entries = pickle.load(handle)
-            if version == (self.VERSION, media_pub.__version__):
+            if version == self.schema():
                 self.entries = entries
         except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
             pass
+
+    @classmethod
+    def schema(cls) -> tuple:
+        """Cached objects are only valid for the same code and the same model fields."""
+        shapes = tuple(tuple(f.name for f in fields(kind)) for kind in (Episode, MediaInfo, Chapter, Person))
+        return cls.VERSION, media_pub.__version__, shapes
 
     @staticmethod
     def key(show_stamp: tuple, episode: Episode) -> tuple | None:
@@ -494,7 +500,7 @@ class EpisodeCache:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
             with tmp.open("wb") as handle:
-                pickle.dump(((self.VERSION, media_pub.__version__), self.entries), handle,
+                pickle.dump((self.schema(), self.entries), handle,
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
             self.dirty = False

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--autoplay-policy=no-user-gesture-required"]
 TOOLS = Path(__file__).parent / "browser"
-DOCS = Path(__file__).resolve().parent.parent / "docs/embedding.md"
+DOCS = Path(__file__).resolve().parent.parent / "README.md"
 
 EPISODE = "embed/locked-up-living/001-gerard-drennan.html"
 HOSTILE = "embed/locked-up-living/002-hostile.html"
@@ -321,7 +321,7 @@ def test_pages_work_from_file_urls(visit, site):
 
 def _snippets() -> list[str]:
     blocks = re.findall(r"```html\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) >= 3, "docs/embedding.md needs the show, episode and index snippets"
+    assert len(blocks) >= 3, "the README's Embedding section needs the show, episode and index snippets"
     return blocks
 
 
