@@ -16,12 +16,12 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from project_factory import make_episode, make_show, write_site
 
 from media_pub import build as build_module
 from media_pub import config
 from media_pub.cli import cli
 from media_pub.validate import Severity, check_build
-from project_factory import make_episode, make_show, write_site
 
 
 class Stop:

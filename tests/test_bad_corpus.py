@@ -17,12 +17,12 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from media_factory import FFMPEG, make_audio, make_video
 from mutagen.id3 import ID3, TIT2, TPE1
 from PIL import Image
-
-from media_factory import FFMPEG, make_audio, make_video
-from media_pub.cli import cli
 from project_factory import make_episode, make_show, write_site
+
+from media_pub.cli import cli
 
 
 def snapshot(root: Path) -> dict[str, str]:

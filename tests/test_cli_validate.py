@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from project_factory import make_episode, make_show, write_site
 
 from media_pub import config
 from media_pub.cli import cli
 from media_pub.errors import FeedError
 from media_pub.validate import Severity, check_build, gate_publish
-from project_factory import make_episode, make_show, write_site
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +60,8 @@ def test_artwork_too_small_fails_with_the_rule(project: Path):
     result = run(project, "demo")
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
-    assert lines == ["ERROR apple.artwork.size feeds/demo.xml:channel/itunes:image: 800x800; Apple takes "
-                     "1400 to 3000 px (fix: export it at 3000x3000)"]
+    assert lines == [("ERROR apple.artwork.size feeds/demo.xml:channel/itunes:image: 800x800; Apple takes "
+                     "1400 to 3000 px (fix: export it at 3000x3000)")]
     assert "Traceback" not in result.output
 
 

@@ -20,14 +20,15 @@ import feedparser
 import lxml.html
 import podcastparser
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
 from lxml import etree
+from project_factory import make_episode, make_show, toml_string, write_site
 
 from media_pub import config
 from media_pub.build import build
 from media_pub.notes import clean_text, notes_text
 from media_pub.validate import Severity, validate_feed, validate_json_feed
-from project_factory import make_episode, make_show, toml_string, write_site
 
 BASE = "https://media.example.org/"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -108,7 +109,7 @@ def live_markup_in(tree) -> list[str]:
 @given(show_title=texts, title=texts, author=texts, person=texts, notes=texts)
 def test_any_text_survives_every_output(project: Path, show_title, title, author, person, notes):
     expected = {name: clean_text(value) for name, value in
-                dict(show_title=show_title, title=title, author=author, person=person).items()}
+                {"show_title": show_title, "title": title, "author": author, "person": person}.items()}
     # the loader refuses empty required text and over-long names (tested elsewhere)
     assume(all(expected.values()) and len(expected["person"]) <= 128 and notes_text(notes))
     (project / "feeds/demo.toml").write_text(SHOW.format(

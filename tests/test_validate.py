@@ -154,14 +154,14 @@ def test_itunes_namespace_wrong_case(build):
 
 @pytest.mark.parametrize("tag", ["title", "link", "description"])
 def test_required_channel_elements(build, tag):
-    root, feed = build
+    _root, feed = build
     start = feed.index(f"<{tag}>")
     end = feed.index(f"</{tag}>", start) + len(f"</{tag}>")
     only(check(build, (feed[start:end], "")), f"rss.channel.{tag}")
 
 
 def test_no_items(build):
-    root, feed = build
+    _root, feed = build
     start, end = feed.index("<item>"), feed.rindex("</item>") + len("</item>")
     only(check(build, (feed[start:end], "")), "rss.item.none")
 
@@ -218,7 +218,7 @@ def test_category(build, old, new):
 
 
 def test_category_missing(build):
-    root, feed = build
+    _root, feed = build
     start = feed.index("<itunes:category")
     end = feed.index('<itunes:category text="Society &amp; Culture"/>') + len(
         '<itunes:category text="Society &amp; Culture"/>')
@@ -255,7 +255,7 @@ def test_owner_email(build, value):
 
 
 def test_owner_missing(build):
-    root, feed = build
+    _root, feed = build
     start = feed.index("<itunes:owner>")
     end = feed.index("</itunes:owner>") + len("</itunes:owner>")
     only(check(build, (feed[start:end], "")), "apple.owner.email")
@@ -439,7 +439,7 @@ def test_pubdate_without_weekday_warns(build):
 
 
 def test_enclosure_missing(build):
-    root, feed = build
+    _root, feed = build
     start = feed.index('<enclosure url="' + BASE + "media/show/ep2.m4a")
     end = feed.index("/>", start) + 2
     only(check(build, (feed[start:end], "")), "rss.enclosure")
@@ -450,11 +450,11 @@ def test_enclosure_relative_url(build):
 
 
 def test_enclosure_url_reused(build):
-    root, feed = build
-    findings = check(build, (f'url="{BASE}media/show/ep2.m4a" length="{_length(feed, "ep2.m4a")}" '
-                             'type="audio/x-m4a"',
-                             f'url="{BASE}media/show/ep1.mp3" length="{_length(feed, "ep1.mp3")}" '
-                             'type="audio/mpeg"'), ("<itunes:duration>3<", "<itunes:duration>2<"))
+    _root, feed = build
+    findings = check(build, ((f'url="{BASE}media/show/ep2.m4a" length="{_length(feed, "ep2.m4a")}" '
+                             'type="audio/x-m4a"'),
+                             (f'url="{BASE}media/show/ep1.mp3" length="{_length(feed, "ep1.mp3")}" '
+                             'type="audio/mpeg"')), ("<itunes:duration>3<", "<itunes:duration>2<"))
     only(findings, "apple.enclosure.unique")
 
 
@@ -464,12 +464,12 @@ def _length(feed, name):
 
 
 def test_enclosure_length_not_bytes(build):
-    root, feed = build
+    _root, feed = build
     only(check(build, (f'length="{_length(feed, "ep2.m4a")}"', 'length="3"')), "rss.enclosure.length")
 
 
 def test_enclosure_length_zero(build):
-    root, feed = build
+    _root, feed = build
     only(check(build, (f'length="{_length(feed, "ep2.m4a")}"', 'length="0"')), "rss.enclosure.length")
 
 
