@@ -847,7 +847,11 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
         if not isinstance(feed.get(key), str):
             add("json.urls", Severity.WARNING, key, f"no {key}", f"add {key}; the spec treats it as required "
                 "on the public web")
-    for index, author in enumerate(feed.get("authors") or []):
+    authors = feed.get("authors") or []
+    if not isinstance(authors, list):
+        add("json.authors", Severity.ERROR, "authors", "authors is not an array", 'write "authors": [{"name": ...}]')
+        authors = []
+    for index, author in enumerate(authors):
         if not isinstance(author, dict) or not any(author.get(k) for k in ("name", "url", "avatar")):
             add("json.authors", Severity.ERROR, f"authors[{index}]", "an author needs a name, url or avatar",
                 "add a name")
@@ -881,7 +885,12 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
             if key in item and not _rfc3339(item[key]):
                 add("json.date", Severity.ERROR, f"{where}.{key}", f"{item[key]!r} is not RFC 3339",
                     "write e.g. 2024-05-09T14:04:00Z")
-        for number, attachment in enumerate(item.get("attachments") or []):
+        attachments = item.get("attachments") or []
+        if not isinstance(attachments, list):
+            add("json.attachment", Severity.ERROR, f"{where}.attachments", "attachments is not an array",
+                'write "attachments": [{"url": ..., "mime_type": ...}]')
+            attachments = []
+        for number, attachment in enumerate(attachments):
             element = f"{where}.attachments[{number}]"
             if not isinstance(attachment, dict) or not all(
                     isinstance(attachment.get(k), str) and attachment[k] for k in ("url", "mime_type")):

@@ -10,6 +10,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from media_pub.validate import (
@@ -618,7 +620,7 @@ def json_feed(build, **changes):
         if value is None:
             target.pop(int(keys[-1]) if keys[-1].isdigit() else keys[-1])
         else:
-            target[keys[-1]] = value
+            target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
     return validate_json_feed(json.dumps(feed).encode(), build_dir=root, base_url=BASE)
 
 
@@ -647,3 +649,34 @@ def test_json_feed_rules(build, change, rule, severity):
 
 def test_json_feed_not_json():
     only(validate_json_feed(b"{not json"), "json.syntax")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damage_to_a_feed_gives_findings_not_exceptions(build, data):
+    """validate runs on feeds from anywhere: cut, spliced or garbled input never crashes it."""
+    root, feed = build
+    raw = feed.encode()
+    start = data.draw(st.integers(0, len(raw)))
+    end = data.draw(st.integers(start, min(len(raw), start + 400)))
+    junk = data.draw(st.binary(max_size=40) | st.sampled_from(
+        [b"", b"<", b"&", b"]]>", b"<item>", b"</channel>", b'"', b"<itunes:category text='x'>", b"\xff\xfe"]))
+    damaged = raw[:start] + junk + raw[end:]
+    findings = validate_feed(damaged, build_dir=root, base_url=BASE)
+    assert all(isinstance(f.line(), str) for f in findings)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["version", "title", "authors", "items", "items__0", "items__0__id",
+                             "items__0__attachments", "items__0__attachments__0", "items__0__date_published",
+                             "items__0__attachments__0__size_in_bytes", "items__0__attachments__0__url"]),
+       value=json_values)
+def test_any_json_value_anywhere_gives_findings_not_exceptions(build, path, value):
+    findings = json_feed(build, **{path: value})
+    assert all(isinstance(f.line(), str) for f in findings)
