@@ -680,3 +680,9 @@ json_values = st.recursive(
 def test_any_json_value_anywhere_gives_findings_not_exceptions(build, path, value):
     findings = json_feed(build, **{path: value})
     assert all(isinstance(f.line(), str) for f in findings)
+
+
+def test_remote_artwork_unreachable(build):
+    root, feed = build
+    feed = feed.replace(f"{BASE}art/show.jpg", "https://127.0.0.1:9/cover.jpg")
+    only(validate_feed(feed.encode(), build_dir=root, base_url=BASE, fetch_images=True), "apple.artwork.unreachable")
