@@ -133,7 +133,7 @@ ART_BYTES_ERROR = 8 * 1024 * 1024  # "hard-fail above a few MB" (STANDARDS 2; th
 MAX_DURATION_SECONDS = 24 * 3600  # longer than a day: almost surely seconds written as ms
 _FETCH_LIMIT = 20 * 1024 * 1024
 
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")  # noqa: E501
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z]{2}|[0-9]{3}))?$")
 _RFC2822 = re.compile(
     r"^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
