@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -286,3 +287,82 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@pass_context
+@handle_errors
+def serve(ctx: Context, port: int) -> None:
+    """Serve the build directory on 127.0.0.1 to preview players and feeds.
+
+    Answers HEAD and byte-range requests like the storage does. Stop with Ctrl-C.
+
+    Example: media-pub build && media-pub serve --port 0
+    """
+    from media_pub.serve import make_server
+
+    settings = ctx.settings()
+    server = make_server(settings.out_dir, port, log=log.debug)
+    say(f"Serving {settings.out_dir} at {server.url} (Ctrl-C to stop)")
+    say(f"Players: {server.url}embed/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("Stopped.")
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, metavar="[SHOW... | FEED_FILE...]")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--fetch-images", is_flag=True, help="Also download artwork that is not in the build folder.")
+@pass_context
+@handle_errors
+def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images: bool) -> None:
+    """Check feeds against Apple Podcasts, Spotify and Podcasting 2.0 rules.
+
+    SHOW names are built first (nothing is re-encoded when unchanged), then their RSS and
+    JSON feeds are checked with the built media and artwork. FEED_FILE may be any RSS or
+    JSON feed. Prints one line per finding; exits 1 on any error (warnings pass).
+
+    Example: media-pub validate locked-up-living public/feeds/other.xml
+    """
+    from media_pub.errors import FeedError
+    from media_pub.validate import Severity, validate_outputs, validate_path
+
+    settings = ctx.settings()
+    files = [Path(t) for t in targets if Path(t).is_file()]
+    shows = [t for t in targets if not Path(t).is_file()]
+    for name in shows:
+        if "/" in name or name.endswith((".xml", ".json", ".rss")):
+            raise FeedError("no such feed file (and not a show name)", name)
+    findings = []
+    if shows or not files:
+        from media_pub.build import build as run_build
+
+        with ProgressDisplay(ctx.quiet) as progress:
+            report = run_build(settings, shows, progress=progress)
+        if report.failed:
+            finish_build(report)
+        keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
+        findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
+    out_dir = settings.out_dir.resolve()
+    for path in files:
+        inside = path.resolve().is_relative_to(out_dir)
+        found = validate_path(path, build_dir=out_dir if inside else None,
+                              base_url=settings.base_url if inside else None, fetch_images=fetch_images)
+        findings += [replace(f, file=str(path)) for f in found]
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = len(findings) - errors
+    if as_json:
+        _echo_json({"errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]})
+    else:
+        for finding in findings:
+            click.echo(finding.line())
+    checked = len(files) + (len(keys) if shows or not files else 0)
+    say(f"{checked} feed(s) checked: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(ExitStatus.ERROR)

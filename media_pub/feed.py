@@ -22,10 +22,11 @@ from lxml.etree import CDATA
 import media_pub
 from media_pub.errors import FeedError
 from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
-from media_pub.notes import notes_html, summary
+from media_pub.notes import fit_html, notes_html, summary
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 CHAPTERS_TYPE = "application/json+chapters"
 
@@ -53,7 +54,7 @@ class PodcastChannel(BaseExtension):
         self.values: dict[str, Any] = {}
 
     def extend_ns(self) -> dict[str, str]:
-        return {"podcast": PODCAST_NS}
+        return {"podcast": PODCAST_NS, "content": CONTENT_NS}
 
     def extend_rss(self, rss_feed: Any) -> Any:
         channel = rss_feed[0]
@@ -87,6 +88,8 @@ class PodcastItem(BaseEntryExtension):
 
     def extend_rss(self, item: Any) -> Any:
         v = self.values
+        if v["full_html"]:
+            xml_elem(f"{{{CONTENT_NS}}}encoded", item).text = CDATA(v["full_html"])
         xml_elem(f"{{{ITUNES_NS}}}duration", item).text = str(round(v["duration"]))
         if v["explicit"] is not None:
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(v["explicit"])
@@ -155,7 +158,7 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
         fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
     fg.podcast.itunes_type(show.type.value)
     fg.mediapub.values = {
-        "description_html": notes_html(show.description),
+        "description_html": fit_html(show.description),
         "explicit": show.explicit,
         "categories": show.categories,
         "guid": show.guid,
@@ -180,7 +183,10 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
     entry.guid(episode.guid, permalink=False)
     entry.published(episode.published)
     html = notes_html(episode.description) or f"<p>{_escape(episode.title)}</p>"
-    entry.content(html, type="CDATA")   # becomes <description><![CDATA[...]]>
+    # <description> within Apple's 4000 bytes; when that cuts the notes, content:encoded
+    # carries them whole (only then, so a feed of short notes is not twice the size).
+    short = fit_html(episode.description) or html
+    entry.content(short, type="CDATA")
     entry.enclosure(settings.url(delivered.media_key), str(delivered.media_bytes), delivered.media_type)
     if delivered.image_key:
         entry.podcast.itunes_image(settings.url(delivered.image_key))
@@ -191,6 +197,7 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
         entry.podcast.itunes_episode(int(episode.episode))
     entry.podcast.itunes_episode_type(episode.episode_type.value)
     entry.mediapub.values = {
+        "full_html": html if short != html else None,
         "duration": delivered.duration,
         "explicit": episode.explicit if episode.explicit is not None else show.explicit,
         "season": episode.season,

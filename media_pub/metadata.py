@@ -18,7 +18,7 @@ import mutagen
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
+from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
@@ -78,6 +78,9 @@ def probe(path: Path) -> MediaInfo:
     duration = float(getattr(info, "length", 0.0) or 0.0)
     if not duration > 0:
         raise MediaError("the file holds no audio (duration 0)", path)
+    cut = _truncation(path, audio, container, size)
+    if cut:
+        raise MediaError(f"the file is cut short: {cut}; copy or export it again", path)
 
     video = _video_facts(path) if suffix in _VIDEO_EXTENSIONS else None
     mime = "video/mp4" if video and suffix == ".mp4" else MIME_TYPES[suffix]
@@ -99,6 +102,30 @@ def probe(path: Path) -> MediaInfo:
         artwork=artwork,
         video=video,
     )
+
+
+def _truncation(path: Path, audio: Any, container: str, size: int) -> str | None:
+    """Why the file ends before its own headers say it should (a cut-off copy), or None.
+
+    MP3: a Xing/Info header gives the frame count, so mutagen's length and bitrate
+    promise a byte count; a copy cut short holds far fewer. (Without that header mutagen
+    estimates the length from the size, and a cut cannot be seen.) MP4: a top-level box
+    whose declared size runs past the end of the file.
+    """
+    if container == "mp3":
+        info = audio.info
+        tag_bytes = getattr(audio.tags, "size", 0) or 0
+        expected = info.length * info.bitrate / 8
+        if info.bitrate and size - tag_bytes < 0.9 * expected:
+            return f"its header promises {info.length:.1f} s ({expected:.0f} bytes) but it holds {size - tag_bytes}"
+    elif container == "mp4":
+        with path.open("rb") as handle:
+            atoms = Atoms(handle)
+        for atom in atoms.atoms:
+            if atom.offset + atom.length > size:
+                return (f"its {atom.name.decode('latin-1')} box needs {atom.offset + atom.length} bytes "
+                        f"but the file has {size}")
+    return None
 
 
 def _codec(audio: Any, container: str) -> str:

@@ -25,10 +25,13 @@ format = "{format}"
 
 
 def toml_string(value: str) -> str:
-    """A TOML basic string for any text (json escapes are valid TOML escapes)."""
+    """A TOML basic string for any text (json escapes are valid TOML escapes).
+
+    json leaves DEL (U+007F) raw, which TOML forbids in strings, so it is escaped too.
+    """
     import json
 
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def make_show(root: Path, slug: str = "demo", *, title: str = "Demo Show", medium: str = "podcast",

@@ -214,3 +214,21 @@ def test_status_reports_each_state(project: Path):
     sidecar.write_text(sidecar.read_text().replace('title = "First"', 'title = "Changed"'))
     states = {row["episode"]: row["state"] for row in json.loads(run(project, "status", "--json").stdout)["episodes"]}
     assert states["001-first"] == "changed"
+
+
+def test_long_notes_are_cut_in_description_and_kept_whole_in_content_encoded(tmp_path: Path):
+    write_site(tmp_path)
+    make_show(tmp_path)
+    notes = " ".join(f"Sentence {n} about restorative justice and repair." for n in range(200))
+    make_episode(tmp_path, "demo", "ep", extra=f'description = "{notes} The very end."\n')
+    assert run(tmp_path, "build").exit_code == 0
+    root = etree.fromstring((tmp_path / "public/feeds/demo.xml").read_bytes())
+    item = root.find("channel/item")
+    assert len(item.findtext("description").encode()) <= 4000
+    full = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert "The very end." in full and "The very end." not in item.findtext("description")
+    short = make_episode(tmp_path, "demo", "short", extra='description = "Brief."\n')
+    assert short and run(tmp_path, "build").exit_code == 0
+    root = etree.fromstring((tmp_path / "public/feeds/demo.xml").read_bytes())
+    brief = root.xpath("//item[enclosure[contains(@url, 'short')]]")[0]
+    assert brief.find("{http://purl.org/rss/1.0/modules/content/}encoded") is None
