@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from mutagen import MutagenError
+from mutagen._tags import PaddingInfo
 from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, CTOCFlags,
                          Encoding, PictureType)
 from mutagen.mp4 import MP4, MP4Cover
@@ -79,6 +80,20 @@ def _picture(path: Path) -> tuple[bytes, str]:
     raise MediaError("artwork is neither JPEG nor PNG", file=path, field="artwork")
 
 
+#: Delivered files are padded to a multiple of this many bytes. A retag (a show renamed, a
+#: typo fixed) then keeps the file's size: a feed written before it still gives the right
+#: enclosure length, and players never see a file at a known URL get shorter.
+SIZE_QUANTUM = 4096
+
+
+def _save_quantised(path: Path, save: Callable[[Callable[[PaddingInfo], int]], None]) -> None:
+    """Save with the least padding, then again with padding that rounds the file size up."""
+    save(lambda info: 0)
+    extra = -path.stat().st_size % SIZE_QUANTUM
+    if extra:
+        save(lambda info: max(0, info.padding) + extra)
+
+
 def _write_id3(path: Path, tags: DeliveryTags, spans: Sequence[tuple[float, float, str]]) -> None:
     id3 = ID3()
     text = Encoding.UTF16
@@ -108,7 +123,7 @@ def _write_id3(path: Path, tags: DeliveryTags, spans: Sequence[tuple[float, floa
     if ids:
         id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                      child_element_ids=ids, sub_frames=[TIT2(encoding=text, text="Chapters")]))
-    id3.save(path, v2_version=3)
+    _save_quantised(path, lambda padding: id3.save(path, v2_version=3, padding=padding))
 
 
 def _mux_chapters(path: Path, spans: Sequence[tuple[float, float, str]], video: bool) -> None:
@@ -143,7 +158,7 @@ def _write_mp4(path: Path, tags: DeliveryTags) -> None:
         data, mime = _picture(tags.artwork)
         kind = MP4Cover.FORMAT_JPEG if mime == "image/jpeg" else MP4Cover.FORMAT_PNG
         mp4.tags["covr"] = [MP4Cover(data, imageformat=kind)]
-    mp4.save()
+    _save_quantised(path, lambda padding: mp4.save(padding=padding))
 
 
 def write_tags(path: Path, format: DeliveryFormat, tags: DeliveryTags, *, duration: float,

@@ -107,6 +107,9 @@ def test_second_delivery_is_a_cache_hit_without_running_ffmpeg(tmp_path, ffmpeg_
     renamed = DeliveryJob("lul/ep", source, Delivery(), tags(tmp_path, title="A new title"))
     [third] = deliver_episodes([renamed], tmp_path / "cache")
     assert not third.cached and third.path != first.path and first.path.exists()
+    # ...yet a retag keeps the byte size, so a feed written before it stays truthful.
+    assert third.path.stat().st_size == first.path.stat().st_size
+    assert ID3(third.path)["TIT2"].text == ["A new title"]
 
 
 def test_one_bad_episode_does_not_stop_the_others(tmp_path):
