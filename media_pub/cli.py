@@ -95,3 +95,175 @@ def cli(click_ctx: click.Context, project: Path, verbose: int, quiet: bool) -> N
 
 def main() -> None:
     cli(prog_name="media-pub")
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def _echo_json(data) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def init(ctx: Context, directory: Path | None) -> None:
+    """Scaffold a project: media-pub.toml, feeds/ and episodes/ with one example show.
+
+    Example: media-pub init my-podcast && cd my-podcast && media-pub build
+    """
+    from media_pub.scaffold import scaffold
+
+    target = directory or ctx.project
+    created = scaffold(target)
+    for path in created:
+        say(f"created {path}")
+    say(f"Next: edit {target / 'feeds' / 'my-show.toml'}, then run `media-pub build`.")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@pass_context
+@handle_errors
+def probe(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what media-pub reads from media files: streams, tags, chapters, artwork.
+
+    Example: media-pub probe episodes/my-show/welcome.mp3
+    """
+    from media_pub.metadata import media_info_dict
+    from media_pub.metadata import probe as probe_file
+
+    results = [media_info_dict(probe_file(path)) for path in files]
+    if as_json:
+        _echo_json(results if len(results) > 1 else results[0])
+        return
+    for info in results:
+        click.echo(_describe(info))
+
+
+def _describe(info: dict) -> str:
+    minutes, seconds = divmod(info["duration"], 60)
+    lines = [
+        f"{info['path']}",
+        f"  duration     {int(minutes)}:{seconds:06.3f} ({info['duration']:.3f} s)",
+        f"  container    {info['container']} ({info['mime_type']})",
+        f"  audio        {info['codec']}, {info['channels']} ch, {info['sample_rate']} Hz, "
+        f"{round(info['bitrate'] / 1000)} kb/s",
+        f"  size         {info['size']} bytes",
+    ]
+    if info["video"]:
+        v = info["video"]
+        lines.append(f"  video        {v['codec']} {v['width']}x{v['height']}"
+                     + (f" {v['fps']:g} fps" if v["fps"] else ""))
+    for key, value in sorted(info["tags"].items()):
+        lines.append(f"  {key:<12} {value}")
+    if info["artwork"]:
+        lines.append(f"  artwork      {info['artwork']['mime_type']}, {info['artwork']['size']} bytes")
+    for chapter in info["chapters"]:
+        lines.append(f"  chapter      {chapter['start']:>9.3f} s  {chapter['title']}")
+    if info.get("loudness"):
+        loud = info["loudness"]
+        lines.append(f"  loudness     {loud['integrated']:.1f} LUFS, true peak {loud['true_peak']:.1f} dBTP, "
+                     f"LRA {loud['lra']:.1f} LU")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("show")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="Episode title (default: the file's title tag).")
+@click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z (default: now).")
+@click.option("--draft", is_flag=True, help="Mark as a draft: never built into feeds.")
+@pass_context
+@handle_errors
+def add(ctx: Context, show: str, file: Path, title: str | None, published: str | None, draft: bool) -> None:
+    """Create episodes/SHOW/<slug>.toml for FILE from its tags.
+
+    A file outside the show's episode folder is copied in; the original is never moved.
+
+    Example: media-pub add locked-up-living ~/Recordings/ep-12.wav --title "Making amends"
+    """
+    from media_pub.scaffold import add_episode
+
+    sidecar = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
+    say(f"created {sidecar}")
+
+
+@cli.command()
+@click.argument("shows", nargs=-1)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: public).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Episodes encoded at once (default: CPU count).")
+@pass_context
+@handle_errors
+def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | None) -> None:
+    """Normalise media and write feeds and the embed index into the build directory.
+
+    Example: media-pub build locked-up-living --jobs 2
+    """
+    from media_pub.build import build as run_build
+
+    settings = ctx.settings(out=str(out) if out else None)
+    with ProgressDisplay(ctx.quiet) as progress:
+        report = run_build(settings, shows, jobs=jobs, progress=progress)
+    finish_build(report)
+
+
+class ProgressDisplay:
+    """Draws per-episode progress on a terminal; silent when piped or with -q."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.shown: dict[str, int] = {}
+
+    def __enter__(self):
+        return self if self.enabled else None
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled and self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
+
+    def __call__(self, key: str, fraction: float) -> None:
+        percent = int(fraction * 100)
+        if self.shown.get(key) == percent:
+            return
+        self.shown[key] = percent
+        bar = "#" * (percent // 5)
+        click.echo(f"\r\033[K{key:<40.40} [{bar:<20}] {percent:3d}%", err=True, nl=False)
+
+
+def finish_build(report) -> None:
+    """Print the build summary and exit non-zero when an episode failed."""
+    for key, error in report.failed:
+        click.echo(f"Error: {key}: {error}", err=True)
+    episodes = sum(len(s.episodes) for s in report.shows)
+    say(f"Built {len(report.shows)} show(s), {episodes} live episode(s): {report.encoded} encoded, "
+        f"{report.cached} cached, {len(report.failed)} failed; {len(report.written)} file(s) written, "
+        f"{len(report.removed)} removed, in {report.seconds:.1f}s -> {report.out_dir}")
+    if report.failed:
+        say("Feeds were left as they were, so they never point at a missing file.")
+        sys.exit(ExitStatus.PARTIAL)
+
+
+@cli.command()
+@click.argument("shows", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@pass_context
+@handle_errors
+def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
+    """Show each episode's state: draft, scheduled, new, changed, built, published.
+
+    Example: media-pub status --json
+    """
+    from dataclasses import asdict
+
+    from media_pub.status import project_status
+
+    rows = project_status(ctx.settings(), shows)
+    if as_json:
+        _echo_json({"episodes": [asdict(row) for row in rows]})
+        return
+    for row in rows:
+        click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")

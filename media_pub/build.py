@@ -1,0 +1,291 @@
+"""``build``: turn the project into the output folder that mirrors the bucket.
+
+Order of work: load and check every file (nothing is written if anything is wrong);
+give new episodes their GUIDs; deliver media through the encode cache; then place media,
+artwork, chapters and transcripts; write the feeds last. If any episode fails to deliver,
+the feeds are left as they were, so they never point at a file that is not there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from media_pub import feed
+from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
+from media_pub.errors import MediaPubError
+from media_pub.fsutil import place_file, write_atomic
+from media_pub.guids import ensure_episode_guid, ensure_show_guid
+from media_pub.metadata import extract_artwork
+from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Settings, Show
+from media_pub.notes import notes_text
+from media_pub.project import load_project
+
+STATE_VERSION = 1
+# Output folders that belong to a show; files in them that a build did not make are stale.
+SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
+
+
+@dataclass
+class BuildReport:
+    shows: list[BuiltShow] = field(default_factory=list)
+    encoded: int = 0
+    cached: int = 0
+    failed: list[tuple[str, MediaPubError]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)   # output keys created or changed
+    removed: list[str] = field(default_factory=list)   # stale output keys deleted
+    seconds: float = 0.0
+    out_dir: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+class BuildState:
+    """What earlier builds delivered, keyed by episode: lets a no-op build skip hashing.
+
+    An entry is reused only when the source's size and mtime and the job's fingerprint
+    (delivery settings and tags) are unchanged and the cached output still exists.
+    """
+
+    def __init__(self, file: Path):
+        self.file = file
+        self.entries: dict[str, dict] = {}
+        self.dirty = False
+        try:
+            data = json.loads(file.read_text("utf-8"))
+            if data.get("version") == STATE_VERSION:
+                self.entries = data["entries"]
+        except (OSError, ValueError, KeyError):
+            pass
+
+    @staticmethod
+    def fingerprint(job: DeliveryJob) -> str:
+        stat = job.source.stat()
+        parts = [repr(job.delivery), repr(job.tags), stat.st_size, stat.st_mtime_ns]
+        if job.tags.artwork:
+            art = job.tags.artwork.stat()
+            parts += [art.st_size, art.st_mtime_ns]
+        return repr(parts)
+
+    def lookup(self, job: DeliveryJob) -> DeliveryOutcome | None:
+        entry = self.entries.get(job.key)
+        if not entry or entry["fingerprint"] != self.fingerprint(job):
+            return None
+        path = Path(entry["path"])
+        if not path.exists():
+            return None
+        return DeliveryOutcome(job.key, path, cached=True, duration=entry["duration"],
+                               normalization=entry.get("normalization"),
+                               peaks=tuple(entry.get("peaks") or ()))
+
+    def record(self, job: DeliveryJob, outcome: DeliveryOutcome) -> None:
+        self.entries[job.key] = {
+            "fingerprint": self.fingerprint(job), "path": str(outcome.path),
+            "duration": outcome.duration, "normalization": outcome.normalization,
+            "peaks": list(outcome.peaks) if outcome.peaks else None,
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            write_atomic(self.file, json.dumps({"version": STATE_VERSION, "entries": self.entries}).encode())
+            self.dirty = False
+
+
+def _tags(show: Show, episode: Episode) -> DeliveryTags:
+    return DeliveryTags(
+        title=episode.title,
+        artist=show.author,
+        album=show.title,
+        date=episode.published,
+        comment=notes_text(episode.description)[:1000],
+        artwork=episode.image or show.artwork,
+        chapters=episode.chapters,
+    )
+
+
+def build(
+    settings: Settings,
+    shows: Iterable[str] = (),
+    out: Path | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> BuildReport:
+    """Build the named shows (all by default) into ``out`` (default: settings.out_dir).
+
+    Example:
+        >>> report = build(config.load(Path("."), os.environ))
+        >>> report.exit_code
+        0
+    """
+    started = time.monotonic()
+    now = now or datetime.now(timezone.utc)
+    out_dir = (out if out is not None else settings.out_dir).resolve()
+    project = load_project(settings, shows)        # every check happens here, before output
+    report = BuildReport(out_dir=out_dir)
+    state = BuildState(settings.state_dir / "build.json")
+    persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
+
+    plans: list[tuple[Show, list[Episode]]] = []
+    for show in project.shows:
+        show = ensure_show_guid(show, settings.url(show.feed_key), persist_show_guid)
+        live = []
+        for episode in project.episodes[show.slug]:
+            if episode.draft:
+                continue
+            episode = ensure_episode_guid(episode)
+            if episode.is_live(now):
+                live.append(episode)
+        plans.append((show, live))
+
+    all_jobs = [DeliveryJob(f"{show.slug}/{ep.slug}", ep.media, show.delivery, _tags(show, ep))
+                for show, live in plans for ep in live]
+    outcomes: dict[str, DeliveryOutcome] = {}
+    pending = []
+    for job in all_jobs:
+        hit = state.lookup(job)
+        if hit:
+            outcomes[job.key] = hit
+            if progress:
+                progress(job.key, 1.0)
+        else:
+            pending.append(job)
+    fresh = deliver_episodes(pending, settings.state_dir / "cache",
+                             workers=jobs or os.cpu_count() or 1, progress=progress)
+    for job, outcome in zip(pending, fresh, strict=True):
+        outcomes[job.key] = outcome
+        if outcome.error is None:
+            state.record(job, outcome)
+    state.save()
+    for key, outcome in outcomes.items():
+        if outcome.error is not None:
+            report.failed.append((key, outcome.error))
+        elif outcome.cached:
+            report.cached += 1
+        else:
+            report.encoded += 1
+
+    for show, live in plans:
+        built = _place_show(settings, out_dir, show, live, outcomes, report)
+        report.shows.append(built)
+        if report.failed:
+            continue   # keep the previous feeds: never point at media that is not there
+        _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
+        _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:
+    if write_atomic(out_dir / key, data):
+        report.written.append(key)
+
+
+def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
+    if place_file(source, out_dir / key):
+        report.written.append(key)
+
+
+def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episode],
+                outcomes: dict[str, DeliveryOutcome], report: BuildReport) -> BuiltShow:
+    keep: set[str] = set()
+    artwork_key = None
+    if show.artwork:
+        artwork_key = f"art/{show.slug}{_image_ext(show.artwork)}"
+        _place(out_dir, artwork_key, show.artwork, report)
+        keep.add(artwork_key)
+    delivered = []
+    for episode in live:
+        outcome = outcomes[f"{show.slug}/{episode.slug}"]
+        if outcome.error is not None or outcome.path is None:
+            continue
+        media_key = f"media/{show.slug}/{episode.slug}{outcome.path.suffix}"
+        _place(out_dir, media_key, outcome.path, report)
+        image_key = _episode_image(out_dir, show, episode, report)
+        chapters_key = None
+        if episode.chapters:
+            chapters_key = f"chapters/{show.slug}/{episode.slug}.json"
+            _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
+        transcript_key = transcript_type = None
+        if episode.transcript:
+            suffix = episode.transcript.suffix.lower()
+            transcript_key = f"transcripts/{show.slug}/{episode.slug}{suffix}"
+            transcript_type = MIME_TYPES[suffix]
+            _place(out_dir, transcript_key, episode.transcript, report)
+        peaks_key = None
+        if outcome.peaks:
+            peaks_key = f"embed/{show.slug}/{episode.slug}.peaks.json"
+            _write(out_dir, peaks_key, json.dumps([round(p, 3) for p in outcome.peaks]).encode(), report)
+        keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
+        delivered.append(Delivered(
+            episode=episode,
+            media_key=media_key,
+            media_bytes=outcome.path.stat().st_size,
+            media_type=MIME_TYPES[outcome.path.suffix.lower()],
+            duration=outcome.duration or episode.info.duration,
+            image_key=image_key,
+            chapters_key=chapters_key,
+            transcript_key=transcript_key,
+            transcript_type=transcript_type,
+            loudness=outcome.loudness,
+            normalization=outcome.normalization,
+            peaks_key=peaks_key,
+        ))
+    if not report.failed:
+        _remove_stale(out_dir, show.slug, keep, report)
+    return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered))
+
+
+def _image_ext(path: Path) -> str:
+    return ".png" if path.suffix.lower() == ".png" else ".jpg"
+
+
+def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildReport) -> str | None:
+    if episode.image:
+        key = f"art/{show.slug}/{episode.slug}{_image_ext(episode.image)}"
+        _place(out_dir, key, episode.image, report)
+        return key
+    if episode.info.artwork:
+        ext = ".png" if episode.info.artwork.mime_type == "image/png" else ".jpg"
+        key = f"art/{show.slug}/{episode.slug}{ext}"
+        if not (out_dir / key).exists():
+            picture = extract_artwork(episode.media)
+            if picture:
+                _write(out_dir, key, picture[0], report)
+        return key
+    return None
+
+
+def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
+    """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
+    folders = [out_dir / name / slug for name in SHOW_FOLDERS]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            key = path.relative_to(out_dir).as_posix()
+            if path.is_file() and key not in keep and not path.name.startswith("."):
+                path.unlink()
+                report.removed.append(key)
+    stale_peaks = out_dir / "embed" / slug
+    if stale_peaks.is_dir():
+        for path in stale_peaks.glob("*.peaks.json"):
+            key = path.relative_to(out_dir).as_posix()
+            if key not in keep:
+                path.unlink()
+                report.removed.append(key)
+

@@ -1,0 +1,290 @@
+"""Podcast feeds: RSS 2.0 with the itunes and podcast (Podcasting 2.0) namespaces, and JSON Feed 1.1.
+
+The only module that imports feedgen. feedgen writes the RSS core and most itunes tags;
+two registered extensions add what it lacks or gets wrong for today's directories:
+itunes:explicit as true/false (feedgen writes yes/no), itunes:duration as whole
+seconds, itunes:category from Apple's current list, HTML notes in CDATA, and the
+podcast: tags (guid, locked, medium, person, season, episode, chapters, transcript).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from lxml.etree import CDATA
+
+import media_pub
+from media_pub.errors import FeedError
+from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
+from media_pub.notes import notes_html, summary
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+CHAPTERS_TYPE = "application/json+chapters"
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _persons(parent: Any, persons: Sequence[Person]) -> None:
+    for person in persons:
+        element = xml_elem(f"{{{PODCAST_NS}}}person", parent)
+        element.text = person.name
+        element.attrib["role"] = person.role
+        element.attrib["group"] = person.group
+        if person.img:
+            element.attrib["img"] = person.img
+        if person.href:
+            element.attrib["href"] = person.href
+
+
+class PodcastChannel(BaseExtension):
+    """Channel-level additions; ``values`` is filled by :func:`rss_feed`."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS, "content": CONTENT_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        v = self.values
+        description = channel.find("description")
+        description.text = CDATA(v["description_html"])
+        xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = _bool(v["explicit"])
+        for category in v["categories"]:
+            top, _, sub = category.partition("/")
+            element = channel.find(f"{{{ITUNES_NS}}}category[@text='{top}']") if "'" not in top else None
+            if element is None:
+                element = xml_elem(f"{{{ITUNES_NS}}}category", channel)
+                element.attrib["text"] = top
+            if sub:
+                xml_elem(f"{{{ITUNES_NS}}}category", element).attrib["text"] = sub
+        xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = v["guid"]
+        locked = xml_elem(f"{{{PODCAST_NS}}}locked", channel)
+        locked.text = "yes" if v["locked"] else "no"
+        if v.get("owner_email"):
+            locked.attrib["owner"] = v["owner_email"]
+        xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = v["medium"]
+        _persons(channel, v["persons"])
+        return rss_feed
+
+
+class PodcastItem(BaseEntryExtension):
+    """Item-level additions; ``values`` is filled by :func:`rss_feed`."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def extend_rss(self, item: Any) -> Any:
+        v = self.values
+        xml_elem(f"{{{CONTENT_NS}}}encoded", item).text = CDATA(v["html"])
+        xml_elem(f"{{{ITUNES_NS}}}duration", item).text = str(round(v["duration"]))
+        if v["explicit"] is not None:
+            xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(v["explicit"])
+        if v["season"] is not None:
+            xml_elem(f"{{{PODCAST_NS}}}season", item).text = str(v["season"])
+        if v["episode"] is not None:
+            number = v["episode"]
+            xml_elem(f"{{{PODCAST_NS}}}episode", item).text = (
+                str(int(number)) if float(number).is_integer() else str(number))
+        _persons(item, v["persons"])
+        if v["chapters_url"]:
+            element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
+            element.attrib["url"] = v["chapters_url"]
+            element.attrib["type"] = CHAPTERS_TYPE
+        if v["transcript_url"]:
+            element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
+            element.attrib["url"] = v["transcript_url"]
+            element.attrib["type"] = v["transcript_type"]
+            if v["transcript_type"] in ("text/vtt", "application/x-subrip"):
+                element.attrib["rel"] = "captions"
+        return item
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def last_build_date(built: BuiltShow) -> datetime:
+    """Deterministic: the newest live episode's date, so an unchanged build is byte-identical."""
+    if built.episodes:
+        return max(d.episode.published for d in built.episodes)
+    return datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def show_link(settings: Settings, show: Show) -> str:
+    return show.link or settings.url(f"embed/{show.slug}/index.html")
+
+
+def episode_link(settings: Settings, delivered: Delivered) -> str:
+    episode = delivered.episode
+    return episode.link or settings.url(f"embed/{episode.show}/{episode.slug}.html")
+
+
+def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
+    """The show's RSS 2.0 feed as UTF-8 bytes."""
+    show = built.show
+    feed_url = settings.url(show.feed_key)
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("mediapub", PodcastChannel, PodcastItem, atom=False, rss=True)
+    fg.title(show.title)
+    fg.link(href=feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=show_link(settings, show), rel="alternate")   # after self: RSS <link> takes the last
+    fg.description(show.title)   # replaced by the CDATA notes in PodcastChannel
+    fg.language(show.language)
+    fg.generator("media-pub", media_pub.__version__)
+    fg.lastBuildDate(last_build_date(built))
+    if show.copyright:
+        fg.copyright(show.copyright)
+    artwork_url = settings.url(built.artwork_key) if built.artwork_key else None
+    if artwork_url:
+        fg.image(url=artwork_url, title=show.title, link=show_link(settings, show))
+        fg.podcast.itunes_image(artwork_url)
+    fg.podcast.itunes_author(show.author)
+    if show.owner:
+        fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
+    fg.podcast.itunes_type(show.type.value)
+    fg.mediapub.values = {
+        "description_html": notes_html(show.description),
+        "explicit": show.explicit,
+        "categories": show.categories,
+        "guid": show.guid,
+        "locked": show.locked,
+        "owner_email": show.owner.email if show.owner else None,
+        "medium": show.medium.value,
+        "persons": show.persons,
+    }
+    for delivered in built.episodes:
+        _add_item(fg, settings, show, delivered)
+    try:
+        return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    except ValueError as error:
+        raise FeedError(f"cannot write the feed: {error}", show.path) from None
+
+
+def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Delivered) -> None:
+    episode = delivered.episode
+    entry = fg.add_entry(order="append")
+    entry.title(episode.title)
+    entry.link(href=episode_link(settings, delivered))
+    entry.guid(episode.guid, permalink=False)
+    entry.published(episode.published)
+    html = notes_html(episode.description) or f"<p>{_escape(episode.title)}</p>"
+    entry.content(html, type="CDATA")   # becomes <description><![CDATA[...]]>
+    entry.enclosure(settings.url(delivered.media_key), str(delivered.media_bytes), delivered.media_type)
+    if delivered.image_key:
+        entry.podcast.itunes_image(settings.url(delivered.image_key))
+    entry.podcast.itunes_author(show.author)
+    if episode.season is not None:
+        entry.podcast.itunes_season(episode.season)
+    if episode.episode is not None and float(episode.episode).is_integer():
+        entry.podcast.itunes_episode(int(episode.episode))
+    entry.podcast.itunes_episode_type(episode.episode_type.value)
+    entry.mediapub.values = {
+        "html": html,
+        "duration": delivered.duration,
+        "explicit": episode.explicit if episode.explicit is not None else show.explicit,
+        "season": episode.season,
+        "episode": episode.episode,
+        "persons": _item_persons(show, episode.persons),
+        "chapters_url": settings.url(delivered.chapters_key) if delivered.chapters_key else None,
+        "transcript_url": settings.url(delivered.transcript_key) if delivered.transcript_key else None,
+        "transcript_type": delivered.transcript_type,
+    }
+
+
+def _item_persons(show: Show, persons: Sequence[Person]) -> tuple[Person, ...]:
+    """Item persons replace the channel's, so a guest list repeats the regular hosts."""
+    if not persons:
+        return ()
+    names = {p.name for p in persons}
+    return tuple(persons) + tuple(p for p in show.persons if p.name not in names)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def json_feed(settings: Settings, built: BuiltShow) -> bytes:
+    """The show's JSON Feed 1.1 as UTF-8 bytes."""
+    show = built.show
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": show.title,
+        "home_page_url": show_link(settings, show),
+        "feed_url": settings.url(show.json_feed_key),
+        "description": summary(show.description, 4000),
+        "language": show.language,
+        "authors": [{"name": show.author}],
+    }
+    if built.artwork_key:
+        feed["icon"] = settings.url(built.artwork_key)
+    feed["_podcast"] = {
+        "about": "media-pub: podcast facts not in JSON Feed 1.1",
+        "guid": show.guid, "medium": show.medium.value, "type": show.type.value,
+        "explicit": show.explicit, "categories": list(show.categories),
+        "rss_url": settings.url(show.feed_key),
+    }
+    items = []
+    for delivered in built.episodes:
+        episode = delivered.episode
+        item: dict[str, Any] = {
+            "id": episode.guid,
+            "url": episode_link(settings, delivered),
+            "title": episode.title,
+            "content_html": notes_html(episode.description) or f"<p>{_escape(episode.title)}</p>",
+            "summary": summary(episode.description),
+            "date_published": rfc3339(episode.published),
+            "attachments": [{
+                "url": settings.url(delivered.media_key),
+                "mime_type": delivered.media_type,
+                "title": episode.title,
+                "size_in_bytes": delivered.media_bytes,
+                "duration_in_seconds": round(delivered.duration, 3),
+            }],
+        }
+        if delivered.image_key:
+            item["image"] = settings.url(delivered.image_key)
+        extra: dict[str, Any] = {"episode_type": episode.episode_type.value}
+        if episode.season is not None:
+            extra["season"] = episode.season
+        if episode.episode is not None:
+            extra["episode"] = episode.episode
+        if delivered.chapters_key:
+            extra["chapters_url"] = settings.url(delivered.chapters_key)
+        if delivered.transcript_key:
+            extra["transcript_url"] = settings.url(delivered.transcript_key)
+        item["_podcast"] = extra
+        items.append(item)
+    feed["items"] = items
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def chapters_json(delivered_title: str, show: Show, chapters: Sequence[Any]) -> bytes:
+    """Podcasting 2.0 JSON chapters (version 1.2.0)."""
+    data = {
+        "version": "1.2.0",
+        "title": delivered_title,
+        "podcastName": show.title,
+        "chapters": [
+            {k: v for k, v in {
+                "startTime": round(c.start, 3), "title": c.title, "endTime": c.end,
+                "url": c.url, "img": c.img, "toc": None if c.toc else False,
+            }.items() if v is not None}
+            for c in chapters
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+

@@ -1,0 +1,70 @@
+"""Show notes and titles made safe for every output (RSS, JSON Feed, HTML pages).
+
+Notes are written in Markdown or HTML; both become HTML through markdown-it (raw HTML
+passes through) and are then cleaned by nh3 (the Rust ammonia sanitiser) with an
+allowlist, so no script, event handler or style from metadata survives. Characters that
+XML 1.0 cannot carry (most C0 controls) are removed from all text first, the same way
+for every output, so the feeds always parse.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_SPACES = re.compile(r"\s+")
+
+# Apple allows p, ol, ul, li and a in descriptions; the rest are harmless inline markup
+# that podcast apps render or drop.
+ALLOWED_TAGS = {"p", "br", "ol", "ul", "li", "a", "em", "strong", "b", "i", "blockquote", "code"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+
+
+def clean_text(value: str) -> str:
+    """One-line text (titles, names): XML-illegal characters removed, spaces folded."""
+    return _SPACES.sub(" ", _NOT_XML.sub("", value)).strip()
+
+
+@lru_cache(maxsize=4096)
+def notes_html(text: str) -> str:
+    """Markdown or HTML show notes -> sanitised HTML fragment.
+
+    Example:
+        >>> notes_html("Hello *world* <script>alert(1)</script>")
+        '<p>Hello <em>world</em> </p>'
+    """
+    text = _NOT_XML.sub("", text or "")
+    rendered = _markdown.render(text)
+    cleaned = nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return cleaned.strip()
+
+
+@lru_cache(maxsize=4096)
+def notes_text(text: str) -> str:
+    """Show notes as plain text, for summaries and itunes:summary."""
+    stripped = nh3.clean(notes_html(text), tags=set(), clean_content_tags={"script", "style"})
+    return _SPACES.sub(" ", html.unescape(stripped)).strip()
+
+
+def summary(text: str, limit: int = 250) -> str:
+    """The first ``limit`` characters of the plain-text notes, cut at a word."""
+    plain = notes_text(text)
+    if len(plain) <= limit:
+        return plain
+    return plain[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"

@@ -1,0 +1,455 @@
+"""Load and check a project: feeds/<show>.toml and episodes/<show>/<ep>.toml.
+
+Everything is checked up front, before any slow work or output: unknown keys, wrong
+types, bad or ambiguous dates, missing media, paths that leave the project, duplicate
+slugs and GUIDs. The first problem raises a ConfigError (or MediaError) naming the file
+and field. Sidecars are read with the fast stdlib tomllib; tomlkit is only used to write
+a GUID back (guids.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+from media_pub.config import read_toml
+from media_pub.errors import ConfigError, MediaError
+from media_pub.metadata import MEDIA_EXTENSIONS, ProbeCache
+from media_pub.model import (
+    Chapter,
+    Delivery,
+    DeliveryFormat,
+    Episode,
+    EpisodeType,
+    MediaInfo,
+    Medium,
+    Owner,
+    Person,
+    Settings,
+    Show,
+    ShowType,
+)
+from media_pub.notes import clean_text
+
+FEEDS_DIR = "feeds"
+EPISODES_DIR = "episodes"
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".html", ".json")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Project:
+    settings: Settings
+    shows: tuple[Show, ...]
+    episodes: dict[str, tuple[Episode, ...]]   # show slug -> all episodes, newest first
+
+    def show(self, slug: str) -> Show:
+        return next(show for show in self.shows if show.slug == slug)
+
+
+def slugify(stem: str) -> str:
+    """File stem -> lower-case ASCII letters, digits and hyphens.
+
+    Example:
+        >>> slugify("Épisode 1: Ça va")
+        'episode-1-ca-va'
+    """
+    ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+# --- typed field readers: each raises ConfigError naming file and field ---------------
+
+class _Table:
+    """One TOML table of a file, read key by key; unknown keys are refused at the end."""
+
+    def __init__(self, data: dict[str, Any], file: Path, prefix: str = ""):
+        self.data, self.file, self.prefix = data, file, prefix
+        self.seen: set[str] = set()
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, self.file, self.prefix + key)
+
+    def get(self, key: str, kinds: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            if required:
+                raise self.error(key, "is required")
+            return default
+        value = self.data[key]
+        # bool is an int in Python: keep them apart in both directions.
+        if (isinstance(value, bool) and bool not in _as_tuple(kinds)) or not isinstance(value, kinds):
+            names = " or ".join(_type_name(k) for k in _as_tuple(kinds))
+            raise self.error(key, f"must be {names}, not {_type_name(type(value))} ({value!r:.40})")
+        return value
+
+    def text(self, key: str, default: str | None = None, required: bool = False,
+             limit: int | None = None) -> str | None:
+        value = self.get(key, str, default, required)
+        if value is None:
+            return None
+        value = clean_text(value)
+        if required and not value:
+            raise self.error(key, "must not be empty")
+        if limit and len(value) > limit:
+            raise self.error(key, f"is {len(value)} characters; at most {limit} allowed")
+        return value
+
+    def choice(self, key: str, enum: type, default: Any) -> Any:
+        value = self.get(key, str, None)
+        if value is None:
+            return default
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            raise self.error(key, f"{value!r} is not one of: {allowed}") from None
+
+    def number(self, key: str, default: float | None = None, positive: bool = False) -> float | None:
+        value = self.get(key, (int, float), default)
+        if value is not None and positive and value <= 0:
+            raise self.error(key, "must be a positive number")
+        return float(value) if value is not None else None
+
+    def integer(self, key: str, default: int | None = None, positive: bool = False) -> int | None:
+        value = self.get(key, int, default)
+        if value is not None and positive and value <= 0:
+            raise self.error(key, "must be a whole number above 0")
+        return value
+
+    def table(self, key: str) -> _Table | None:
+        value = self.get(key, dict, None)
+        return _Table(value, self.file, f"{self.prefix}{key}.") if value is not None else None
+
+    def tables(self, key: str) -> list[_Table]:
+        values = self.get(key, list, [])
+        out = []
+        for index, value in enumerate(values):
+            if not isinstance(value, dict):
+                raise self.error(f"{key}[{index}]", "must be a table such as { name = \"...\" }")
+            out.append(_Table(value, self.file, f"{self.prefix}{key}[{index}]."))
+        return out
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise self.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(self.seen))})")
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _type_name(kind: type) -> str:
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+            list: "a list", dict: "a table", datetime: "a date-time"}.get(kind, kind.__name__)
+
+
+def parse_datetime(value: Any, file: Path | None, field: str) -> datetime:
+    """A timezone-aware datetime from TOML or text; dates without a zone are ambiguous."""
+    example = "write it with a time and zone, e.g. 2026-11-20T09:00:00Z"
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+        except ValueError:
+            raise ConfigError(f"{value!r} is not a date-time; {example}", file, field) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ConfigError(f"{value.isoformat()} has no time zone, so it is ambiguous; {example}", file, field)
+        return value
+    if isinstance(value, date | time):
+        raise ConfigError(f"{value.isoformat()} has no time zone, so it is ambiguous; {example}", file, field)
+    raise ConfigError(f"must be a date-time, not {_type_name(type(value))}; {example}", file, field)
+
+
+def parse_timestamp(value: Any, file: Path, field: str) -> float:
+    """Seconds from "HH:MM:SS(.mmm)", "MM:SS" or a number."""
+    if isinstance(value, bool):
+        raise ConfigError("must be a time such as \"00:12:30\" or seconds", file, field)
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"(\d+:){0,2}\d+(\.\d+)?", value.strip()):
+        seconds = 0.0
+        for part in value.strip().split(":"):
+            seconds = seconds * 60 + float(part)
+    else:
+        raise ConfigError(f"{value!r} is not a time such as \"00:12:30\" or seconds", file, field)
+    if seconds < 0:
+        raise ConfigError("must not be negative", file, field)
+    return seconds
+
+
+def safe_path(project: Path, base: Path, value: str, file: Path, field: str,
+              extensions: Iterable[str] | None = None) -> Path:
+    """A path from a project file: relative, inside the project (after symlinks), existing."""
+    if not value.strip():
+        raise ConfigError("must not be empty", file, field)
+    candidate = Path(value)
+    if candidate.is_absolute() or value.startswith(("~", "\\")) or re.match(r"^[A-Za-z]:", value):
+        raise ConfigError(f"{value!r} is an absolute path; give a path relative to {file.name}", file, field)
+    resolved = (base / candidate).resolve()
+    if not resolved.is_relative_to(project):
+        raise ConfigError(f"{value!r} points outside the project", file, field)
+    if not resolved.is_file():
+        raise ConfigError(f"{value!r}: no such file", file, field)
+    if extensions is not None and resolved.suffix.lower() not in extensions:
+        raise ConfigError(f"{value!r} must be one of {', '.join(extensions)}", file, field)
+    return resolved
+
+
+# --- shows -----------------------------------------------------------------------------
+
+def _persons(table: _Table, key: str) -> tuple[Person, ...]:
+    persons = []
+    for item in table.tables(key):
+        persons.append(Person(
+            name=item.text("name", required=True, limit=128),
+            role=(item.text("role") or "host").lower(),
+            group=(item.text("group") or "cast").lower(),
+            img=item.text("img"),
+            href=item.text("href"),
+        ))
+        item.finish()
+    return tuple(persons)
+
+
+def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -> Delivery:
+    default_format = DeliveryFormat.MP4 if medium.is_video else DeliveryFormat.MP3
+    if table is None:
+        return Delivery(format=default_format)
+    fmt = table.choice("format", DeliveryFormat, default_format)
+    if medium.is_video != (fmt is DeliveryFormat.MP4):
+        raise table.error("format", "video shows deliver mp4; audio shows mp3 or m4a")
+    bitrate = table.get("bitrate", str, "128k")
+    if not re.fullmatch(r"\d{2,3}k", bitrate):
+        raise table.error("bitrate", f"{bitrate!r} is not a bitrate such as \"128k\"")
+    loudness = table.number("loudness", -16.0)
+    true_peak = table.number("true_peak", -1.0)
+    if not -70 < loudness < 0:
+        raise table.error("loudness", "must be an integrated loudness in LUFS, e.g. -16.0")
+    if not -9 <= true_peak <= 0:
+        raise table.error("true_peak", "must be a ceiling in dBTP between -9 and 0, e.g. -1.0")
+    lra = table.number("lra", None)
+    if lra is not None and not 1 <= lra <= 50:
+        raise table.error("lra", "must be between 1 and 50 LU")
+    channels = table.integer("channels", None)
+    if channels not in (None, 1, 2):
+        raise table.error("channels", "must be 1 (mono) or 2 (stereo)")
+    sample_rate = table.integer("sample_rate", 44100)
+    if sample_rate not in (22050, 24000, 32000, 44100, 48000):
+        raise table.error("sample_rate", "must be 22050, 24000, 32000, 44100 or 48000")
+    intro = table.get("intro", str)
+    outro = table.get("outro", str)
+    delivery = Delivery(
+        loudness=loudness, true_peak=true_peak, lra=lra, format=fmt, bitrate=bitrate,
+        channels=channels, sample_rate=sample_rate,
+        intro=safe_path(project, base, intro, table.file, "delivery.intro", MEDIA_EXTENSIONS) if intro else None,
+        outro=safe_path(project, base, outro, table.file, "delivery.outro", MEDIA_EXTENSIONS) if outro else None,
+    )
+    table.finish()
+    return delivery
+
+
+def load_show(project: Path, path: Path) -> Show:
+    data = _Table(read_toml(path), path)
+    slug = slugify(path.stem)
+    if not slug:
+        raise ConfigError("the file name gives an empty slug; use letters or digits", path)
+    medium = data.choice("medium", Medium, Medium.PODCAST)
+    owner_table = data.table("owner")
+    owner = None
+    if owner_table:
+        owner = Owner(owner_table.text("name", required=True), owner_table.text("email", required=True))
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", owner.email):
+            raise owner_table.error("email", f"{owner.email!r} is not an email address")
+        owner_table.finish()
+    categories = data.get("categories", list, [])
+    if not all(isinstance(c, str) and c.strip() for c in categories):
+        raise data.error("categories", "must be a list of category names such as \"Society & Culture\"")
+    artwork = data.get("artwork", str)
+    language = data.text("language", "en")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+        raise data.error("language", f"{language!r} is not a language code such as en or en-GB")
+    guid = data.get("guid", str)
+    if guid is not None and not _UUID.match(guid):
+        raise data.error("guid", f"{guid!r} is not a UUID")
+    link = data.text("link")
+    if link and not link.startswith(("http://", "https://")):
+        raise data.error("link", "must be an absolute http(s) URL")
+    show = Show(
+        slug=slug,
+        path=path,
+        title=data.text("title", required=True, limit=255),
+        description=data.get("description", str, required=True),
+        author=data.text("author", required=True, limit=255),
+        language=language,
+        explicit=data.get("explicit", bool, False),
+        owner=owner,
+        categories=tuple(clean_text(c) for c in categories),
+        type=data.choice("type", ShowType, ShowType.EPISODIC),
+        medium=medium,
+        artwork=safe_path(project, path.parent, artwork, path, "artwork", IMAGE_EXTENSIONS) if artwork else None,
+        link=link,
+        guid=guid,
+        copyright=data.text("copyright"),
+        locked=data.get("locked", bool, True),
+        persons=_persons(data, "persons"),
+        delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+    )
+    if not show.description.strip():
+        raise data.error("description", "must not be empty")
+    data.finish()
+    return show
+
+
+# --- episodes --------------------------------------------------------------------------
+
+def _find_media(sidecar: Path) -> str | None:
+    for ext in MEDIA_EXTENSIONS:
+        if sidecar.with_suffix(ext).is_file():
+            return sidecar.with_suffix(ext).name
+    return None
+
+
+def _tag_datetime(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], MediaInfo]) -> Episode:
+    data = _Table(read_toml(path), path)
+    media_name = data.get("media", str) or _find_media(path)
+    if media_name is None:
+        raise ConfigError(f"is required (no media file named {path.stem}.* beside the sidecar)", path, "media")
+    media = safe_path(project, path.parent, media_name, path, "media")
+    try:
+        info = probe(media)
+    except MediaError as error:
+        raise MediaError(error.message, media, None) from None
+    if show.medium.is_video and not info.is_video:
+        raise ConfigError(f"{media.name} has no video stream, but {show.slug} is a video show", path, "media")
+
+    title = data.text("title", limit=255) or clean_text(info.tags.get("title", ""))
+    if not title:
+        raise ConfigError("is required (the media file has no title tag either)", path, "title")
+    if "published" in data.data:
+        published = parse_datetime(data.get("published", (datetime, date, time, str)), path, "published")
+    else:
+        published = _tag_datetime(info.tags.get("date", ""))
+        if published is None:
+            raise ConfigError("is required (the media file has no full date tag with a zone either); "
+                              "e.g. published = 2026-11-20T09:00:00Z", path, "published")
+    chapters = []
+    for index, item in enumerate(data.tables("chapters")):
+        start = parse_timestamp(item.get("start", (str, int, float), required=True), path, f"chapters[{index}].start")
+        if start >= info.duration:
+            raise item.error("start", f"is past the end of the media ({info.duration:.0f} s)")
+        chapters.append(Chapter(start=start, title=item.text("title", required=True),
+                                url=item.text("url"), img=item.text("img"),
+                                toc=item.get("toc", bool, True)))
+        item.finish()
+    if not chapters:
+        chapters = list(info.chapters)
+    guid = data.get("guid", str)
+    if guid is not None and not guid.strip():
+        raise data.error("guid", "must not be empty")
+    image = data.get("image", str)
+    transcript = data.get("transcript", str)
+    link = data.text("link")
+    if link and not link.startswith(("http://", "https://")):
+        raise data.error("link", "must be an absolute http(s) URL")
+    episode = Episode(
+        show=show.slug,
+        slug=slugify(path.stem),
+        path=path,
+        title=title,
+        media=media,
+        published=published.astimezone(timezone.utc),
+        info=info,
+        draft=data.get("draft", bool, False),
+        description=data.get("description", str, info.tags.get("comment", "")),
+        season=data.integer("season", None, positive=True),
+        episode=data.number("episode", None, positive=True),
+        episode_type=data.choice("episode_type", EpisodeType, EpisodeType.FULL),
+        explicit=data.get("explicit", bool, None),
+        image=safe_path(project, path.parent, image, path, "image", IMAGE_EXTENSIONS) if image else None,
+        transcript=(safe_path(project, path.parent, transcript, path, "transcript", TRANSCRIPT_EXTENSIONS)
+                    if transcript else None),
+        chapters=tuple(sorted(chapters, key=lambda c: c.start)),
+        persons=_persons(data, "persons"),
+        guid=guid.strip() if guid else None,
+        link=link,
+    )
+    if len(episode.description.encode("utf-8")) > 100_000:
+        raise data.error("description", "is over 100 KB; podcast apps allow about 4,000 bytes")
+    if show.type is ShowType.SERIAL and episode.episode is None and episode.episode_type is EpisodeType.FULL:
+        raise data.error("episode", f"is required: {show.slug} is a serial show")
+    data.finish()
+    return episode
+
+
+def _unique_slugs(paths: list[Path], what: str) -> None:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        slug = slugify(path.stem)
+        if not slug:
+            raise ConfigError("the file name gives an empty slug; use letters or digits", path)
+        if slug in seen:
+            raise ConfigError(f"{what} slug {slug!r} is also the slug of {seen[slug].name}; rename one", path)
+        seen[slug] = path
+
+
+def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: ProbeCache | None = None) -> Project:
+    """Load every show (or only ``shows``) with its episodes, checking everything.
+
+    Example:
+        >>> project = load_project(config.load(Path("."), os.environ))
+    """
+    root = settings.project
+    feeds_dir = root / FEEDS_DIR
+    show_files = sorted(feeds_dir.glob("*.toml")) if feeds_dir.is_dir() else []
+    _unique_slugs(show_files, "show")
+    by_slug = {slugify(p.stem): p for p in show_files}
+    episodes_dir = root / EPISODES_DIR
+    if episodes_dir.is_dir():
+        for folder in sorted(p for p in episodes_dir.iterdir() if p.is_dir()):
+            if folder.name not in by_slug:
+                raise ConfigError(f"no show file feeds/{folder.name}.toml for this folder", folder)
+    wanted = list(shows)
+    for slug in wanted:
+        if slug not in by_slug:
+            known = ", ".join(by_slug) or "none"
+            raise ConfigError(f"no such show {slug!r} (shows: {known})", feeds_dir)
+    cache = probe_cache or ProbeCache(settings.state_dir / "probe.json")
+    loaded_shows = []
+    episodes: dict[str, tuple[Episode, ...]] = {}
+    for slug, path in by_slug.items():
+        if wanted and slug not in wanted:
+            continue
+        show = load_show(root, path)
+        sidecars = sorted((episodes_dir / path.stem).glob("*.toml")) if (episodes_dir / path.stem).is_dir() else []
+        _unique_slugs(sidecars, "episode")
+        items = [load_episode(root, show, sidecar, cache.probe) for sidecar in sidecars]
+        guids: dict[str, Path] = {}
+        for item in items:
+            if item.guid and item.guid in guids:
+                raise ConfigError(f"{item.guid!r} is also the guid of {guids[item.guid].name}; "
+                                  "every episode needs its own", item.path, "guid")
+            if item.guid:
+                guids[item.guid] = item.path
+        items.sort(key=lambda e: (e.published, e.slug), reverse=True)
+        loaded_shows.append(show)
+        episodes[slug] = tuple(items)
+    if probe_cache is None:
+        cache.save()
+    return Project(settings, tuple(loaded_shows), episodes)

@@ -1,0 +1,64 @@
+"""Each episode's state: draft, scheduled, new, changed, built or published."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from media_pub.build import BuildState, _tags
+from media_pub.delivery import DeliveryJob
+from media_pub.model import Settings
+from media_pub.project import load_project
+
+STATES = ("draft", "scheduled", "new", "changed", "built", "published")
+
+
+@dataclass(frozen=True)
+class EpisodeStatus:
+    show: str
+    episode: str
+    title: str
+    state: str
+    published: str
+    media_key: str | None
+
+
+def published_record(settings: Settings) -> dict[str, str]:
+    """Keys publish last uploaded, with their sha256 (written by publish; may be absent)."""
+    try:
+        return json.loads((settings.state_dir / "published.json").read_text("utf-8")).get("objects", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def project_status(settings: Settings, shows=(), now: datetime | None = None) -> list[EpisodeStatus]:
+    """The state of every episode, newest first within each show."""
+    now = now or datetime.now(timezone.utc)
+    project = load_project(settings, shows)
+    build_state = BuildState(settings.state_dir / "build.json")
+    published = published_record(settings)
+    rows = []
+    for show in project.shows:
+        for episode in project.episodes[show.slug]:
+            key = f"{show.slug}/{episode.slug}"
+            media_key = f"media/{key}{show.delivery.extension}"
+            if episode.draft:
+                state = "draft"
+            elif episode.is_scheduled(now):
+                state = "scheduled"
+            else:
+                job = DeliveryJob(key, episode.media, show.delivery, _tags(show, episode))
+                entry = build_state.entries.get(key)
+                built = (settings.out_dir / media_key).exists()
+                if entry is None or not built:
+                    state = "new"
+                elif build_state.lookup(job) is None:
+                    state = "changed"
+                elif media_key in published:
+                    state = "published"
+                else:
+                    state = "built"
+            rows.append(EpisodeStatus(show.slug, episode.slug, episode.title, state,
+                                      episode.published.isoformat().replace("+00:00", "Z"), media_key))
+    return rows
