@@ -9,6 +9,7 @@ are deleted only after the new feeds and index are up, so the live feed never lo
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from media_pub.errors import ExitStatus, StorageError
+from media_pub.fsutil import write_atomic
 from media_pub.model import MIME_TYPES, Settings
 from media_pub.plan import (Entry, LocalFile, Manifest, Plan, hash_all, list_remote, make_plan, read_remote,
                             scan, show_of)
@@ -148,13 +150,24 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
     if store.is_folder(out_dir):
         # build writes its outputs atomically in the same order, so they are published already.
         keys = tuple(k for k in local if not shows or show_of(k) in (None, *shows))
+        _record(settings, store.description, {key: None for key in local})
         return PublishReport(store.description, skipped=keys, in_place=True, seconds=time.monotonic() - started)
     the_plan = make_plan(local, *read_remote(store, local), shows)
     if dry_run or the_plan.is_noop(prune):
+        if not dry_run:
+            _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()})
         return _planned(store.description, the_plan, prune, dry_run, time.monotonic() - started)
     with store.lock(default_owner()):
         the_plan = make_plan(local, *read_remote(store, local), shows)   # as it is now, under the lock
-        return _run(store, local, the_plan, prune, progress, started)
+        report, entries = _run(store, local, the_plan, prune, progress, started)
+    _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()})
+    return report
+
+
+def _record(settings: Settings, target: str, objects: dict[str, str | None]) -> None:
+    """Remember locally what is published where (read by ``status``); sha256 None: in place."""
+    record = {"target": target, "objects": dict(sorted(objects.items()))}
+    write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
 
 
 def _ordered(the_plan: Plan):
@@ -172,7 +185,7 @@ def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: f
 
 
 def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: bool, progress: Progress | None,
-         started: float) -> PublishReport:
+         started: float) -> tuple[PublishReport, dict[str, Entry]]:
     uploads = _ordered(the_plan)
     total = sum(c.file.size for c in uploads)
     sent = 0
@@ -227,4 +240,4 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: boo
         seconds=time.monotonic() - started,
         failures=tuple(Failure(key, message) for key, message in failures.items()),
         actions=tuple([Action("upload", k, "", local[k].size) for k in uploaded]
-                      + [Action("delete", k, "no longer built") for k in deleted]))
+                      + [Action("delete", k, "no longer built") for k in deleted])), entries
