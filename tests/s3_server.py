@@ -10,10 +10,13 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+import boto3
+import pytest
 from moto.server import ThreadedMotoServer
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy-connection", "upgrade"}
@@ -107,3 +110,56 @@ class RecordingProxy:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+# -- pytest fixtures (imported by the test modules that publish) -------------------------
+
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1"
+ACCESS_KEY = "AKIAMEDIAPUBTEST0001"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    server, url = start_moto()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    """Credentials in the environment only (the AWS chain), and no real AWS config files."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")   # injected failures fail fast
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class Bucket:
+    """A fresh bucket and the recording proxy in front of the server."""
+
+    def __init__(self, name: str, proxy: RecordingProxy, client):
+        self.name, self.proxy, self.client = name, proxy, client
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def head(self, key: str) -> dict:
+        return self.client.head_object(Bucket=self.name, Key=key)
+
+    def keys(self, prefix: str = "") -> set[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+        return {item["Key"] for page in pages for item in page.get("Contents", ())}
+
+
+@pytest.fixture
+def bucket(s3_endpoint, aws_env):
+    name = f"site-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    proxy = RecordingProxy(s3_endpoint)
+    yield Bucket(name, proxy, client)
+    proxy.close()

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.loaders
+import botocore.session
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError,
@@ -30,6 +32,8 @@ from media_pub.storage.base import LOCK_KEY, STATE_PREFIX, BytesCallback, Remote
 for _name in ("boto3", "botocore", "s3transfer", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
+# botocore parses its large S3 model JSON once per loader; share it across targets.
+_LOADER = botocore.loaders.create_loader()
 MIB = 1 << 20
 MULTIPART_CHUNK = 8 * MIB
 LOCK_TTL = 2 * 3600        # seconds a lock is honoured if its holder never removes it
@@ -90,7 +94,9 @@ class S3Storage:
         self.acl = acl
         self.max_concurrency = max_concurrency
         try:
-            session = boto3.session.Session(profile_name=profile)
+            core = botocore.session.Session(profile=profile)
+            core.register_component("data_loader", _LOADER)
+            session = boto3.session.Session(botocore_session=core)
             self.client = session.client("s3", endpoint_url=endpoint_url, region_name=region,
                                          config=client_config(endpoint_url, addressing_style, max_concurrency))
         except ProfileNotFound:
