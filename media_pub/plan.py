@@ -86,9 +86,10 @@ class Plan:
     extra: tuple[str, ...]             # published but no longer built: deleted only with --prune
     verified: Mapping[str, Entry]      # manifest entries that still match the target, plus adopted ones
     hashes: Mapping[str, str]          # sha256 of the local files hashed while planning
+    adopted: tuple[str, ...] = ()      # identical objects the manifest did not know (it gets rewritten)
 
     def is_noop(self, prune: bool) -> bool:
-        return not self.uploads and not (prune and self.extra)
+        return not self.uploads and not self.adopted and not (prune and self.extra)
 
 
 def show_of(key: str) -> str | None:
@@ -163,6 +164,7 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
                        if in_scope(key) and key in verified and verified[key].size == f.size], jobs)
     uploads: list[Change] = []
     skipped: list[str] = []
+    adopted: list[str] = []
     for key, file in local.items():
         if not in_scope(key):
             continue
@@ -177,9 +179,10 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
             hashes[key] = sha256(file.path)
             verified[key] = Entry(hashes[key], file.size, there.etag)
             skipped.append(key)
+            adopted.append(key)
         elif key in manifest.objects and key not in verified:
             uploads.append(Change(file, "changed remotely"))
         else:
             uploads.append(Change(file, "changed"))
     extra = tuple(sorted(key for key in remote if key not in local and in_scope(key)))
-    return Plan(tuple(uploads), tuple(skipped), extra, verified, hashes)
+    return Plan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted))

@@ -37,6 +37,7 @@ class RecordingProxy:
         parts = urlsplit(upstream)
         self._upstream = (parts.hostname, parts.port)
         self.requests: list[tuple[str, str, str]] = []
+        self.headers: list[dict[str, str]] = []     # request headers, parallel to requests
         self.fail: Callable[[str, str], bool] | None = None
         self._local = threading.local()
         proxy = self
@@ -52,6 +53,7 @@ class RecordingProxy:
                 body = self.rfile.read(length) if length else None
                 url = urlsplit(self.path)
                 proxy.requests.append((self.command, unquote(url.path), url.query))
+                proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if proxy.fail and proxy.fail(self.command, unquote(url.path)):
                     error = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
                     self.send_response(500)
@@ -99,6 +101,7 @@ class RecordingProxy:
 
     def clear(self) -> None:
         self.requests.clear()
+        self.headers.clear()
 
     def count(self, method: str | None = None) -> int:
         return sum(1 for m, _, _ in self.requests if method is None or m == method)

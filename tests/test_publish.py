@@ -150,6 +150,23 @@ def test_an_object_replaced_behind_our_back_is_uploaded_again(tmp_path, out, buc
     assert bucket.read("site/feeds/show.json") == files["feeds/show.json"]
 
 
+def test_a_lost_manifest_costs_no_reupload_of_identical_objects(tmp_path, out, bucket):
+    make_site(out, big=True)
+    settings = s3_settings(tmp_path, bucket)
+    publish(settings, out=out)
+    bucket.client.put_object(Bucket=bucket.name, Key="site/.media-pub/manifest.json", Body=b"damaged {")
+    bucket.proxy.clear()
+
+    report = publish(settings, out=out)
+
+    assert report.uploaded == ()       # same bytes: the S3 ETags match the local MD5s (multipart too)
+    assert bucket.proxy.writes() == [f"/{bucket.name}/site/.media-pub/lock",
+                                     f"/{bucket.name}/site/.media-pub/manifest.json",
+                                     f"/{bucket.name}/site/.media-pub/lock"]    # the manifest is rebuilt
+    bucket.proxy.clear()
+    assert publish(settings, out=out).uploaded == () and bucket.proxy.count() == 2
+
+
 def test_dry_run_lists_changes_and_writes_nothing(tmp_path, out, bucket):
     make_site(out)
     settings = s3_settings(tmp_path, bucket)

@@ -60,7 +60,7 @@ def client_config(endpoint_url: str | None, addressing_style: str | None, max_co
     """Retries with backoff, explicit addressing, and checksums other providers accept."""
     attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_ATTEMPTS)
     options: dict = {
-        "retries": {"mode": "standard", "max_attempts": attempts},
+        "retries": {"mode": "standard", "total_max_attempts": attempts},
         "max_pool_connections": max_concurrency + 4,
         "connect_timeout": 10,
         "read_timeout": 120,
