@@ -96,6 +96,8 @@ class S3Storage:
         try:
             core = botocore.session.Session(profile=profile)
             core.register_component("data_loader", _LOADER)
+            # We never read LastModified: skip parsing a date per listed object (as awscli does).
+            core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
             session = boto3.session.Session(botocore_session=core)
             self.client = session.client("s3", endpoint_url=endpoint_url, region_name=region,
                                          config=client_config(endpoint_url, addressing_style, max_concurrency))
