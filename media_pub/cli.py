@@ -272,7 +272,7 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
 @cli.command()
 @click.argument("shows", nargs=-1)
 @click.option("--to", "target", metavar="TARGET",
-              help="A folder or s3://bucket/prefix (default: storage.target, else public/).")
+              help="A folder (relative to the project) or s3://bucket/prefix (default: storage.target, else public/).")
 @click.option("--dry-run", is_flag=True, help="List what would change; build nothing, upload nothing.")
 @click.option("--prune", is_flag=True, help="Delete published objects the build no longer has (after the new feeds are up).")
 @pass_context
