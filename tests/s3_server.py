@@ -39,6 +39,7 @@ class RecordingProxy:
         self.requests: list[tuple[str, str, str]] = []
         self.headers: list[dict[str, str]] = []     # request headers, parallel to requests
         self.fail: Callable[[str, str], bool] | None = None
+        self.reject_conditional_puts = False    # answer 501, like providers without If-None-Match
         self._local = threading.local()
         proxy = self
 
@@ -54,9 +55,11 @@ class RecordingProxy:
                 url = urlsplit(self.path)
                 proxy.requests.append((self.command, unquote(url.path), url.query))
                 proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
-                if proxy.fail and proxy.fail(self.command, unquote(url.path)):
-                    error = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
-                    self.send_response(500)
+                refuse = proxy.reject_conditional_puts and self.command == "PUT" and "If-None-Match" in self.headers
+                if refuse or (proxy.fail and proxy.fail(self.command, unquote(url.path))):
+                    code = b"NotImplemented" if refuse else b"InternalError"
+                    error = b"<Error><Code>" + code + b"</Code><Message>injected</Message></Error>"
+                    self.send_response(501 if refuse else 500)
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(error)))
                     self.end_headers()

@@ -237,26 +237,40 @@ class S3Storage:
         now = time.time()
         body = json.dumps({"owner": owner, "since": now, "expires": now + LOCK_TTL}).encode()
         key = self.prefix + LOCK_KEY
-        for attempt in range(2):
+        conditional = True
+        for attempt in range(3):
             try:
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*",
-                                       ContentType="application/json", CacheControl="no-store")
+                if conditional:
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*",
+                                           ContentType="application/json", CacheControl="no-store")
+                else:   # the provider refuses conditional writes: check, write, read back
+                    held = self._read_lock()
+                    if not held or held.get("expires", 0) < time.time():
+                        self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                               ContentType="application/json", CacheControl="no-store")
                 held = self._read_lock()
                 if held.get("owner") == owner:
                     break
             except ClientError as error:
                 status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if status == 501 and conditional:
+                    conditional = False
+                    continue
                 if status not in (409, 412):
                     raise self._error(error, LOCK_KEY, "taking the publish lock") from None
                 held = self._read_lock()
+            except StorageError:
+                raise
             except Exception as error:
                 raise self._error(error, LOCK_KEY, "taking the publish lock") from None
-            if attempt == 0 and held.get("expires", float("inf")) < time.time():
+            if attempt < 2 and held.get("expires", float("inf")) < time.time():
                 self.client.delete_object(Bucket=self.bucket, Key=key)   # stale: its holder died
                 continue
             since = datetime.fromtimestamp(held.get("since", now), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
             raise StorageError(f"another publish to this target is running ({held.get('owner', 'unknown')}, "
                                f"since {since}); try again when it has finished", self._url(LOCK_KEY))
+        else:
+            raise StorageError("could not take the publish lock; try again", self._url(LOCK_KEY))
         try:
             yield
         finally:
