@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import media_pub
 from media_pub import feed
 from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.errors import MediaPubError
@@ -72,32 +73,46 @@ class BuildState:
             pass
 
     @staticmethod
-    def fingerprint(job: DeliveryJob) -> str:
-        stat = job.source.stat()
-        parts = [repr(job.delivery), repr(job.tags), stat.st_size, stat.st_mtime_ns]
-        if job.tags.artwork:
-            art = job.tags.artwork.stat()
-            parts += [art.st_size, art.st_mtime_ns]
+    def fingerprint(show: Show, episode: Episode) -> str:
+        """Everything that shapes the delivered file, without reading it: cheap enough
+        to check thousands of episodes on every build."""
+        stat = episode.media.stat()
+        parts = [show.delivery, show.author, show.title, episode.title, episode.published,
+                 episode.description, episode.chapters, stat.st_size, stat.st_mtime_ns]
+        artwork = episode.image or show.artwork
+        if artwork:
+            art = artwork.stat()
+            parts += [str(artwork), art.st_size, art.st_mtime_ns]
         return repr(parts)
 
-    def lookup(self, job: DeliveryJob) -> DeliveryOutcome | None:
-        entry = self.entries.get(job.key)
-        if not entry or entry["fingerprint"] != self.fingerprint(job):
+    def lookup(self, key: str, fingerprint: str) -> DeliveryOutcome | None:
+        entry = self.entries.get(key)
+        if not entry or entry["fingerprint"] != fingerprint:
             return None
         path = Path(entry["path"])
         if not path.exists():
             return None
-        return DeliveryOutcome(job.key, path, cached=True, duration=entry["duration"],
+        return DeliveryOutcome(key, path, cached=True, duration=entry["duration"],
                                normalization=entry.get("normalization"),
                                peaks=tuple(entry.get("peaks") or ()))
 
-    def record(self, job: DeliveryJob, outcome: DeliveryOutcome) -> None:
-        self.entries[job.key] = {
-            "fingerprint": self.fingerprint(job), "path": str(outcome.path),
+    def record(self, key: str, fingerprint: str, outcome: DeliveryOutcome) -> None:
+        self.entries[key] = {
+            "fingerprint": fingerprint, "path": str(outcome.path),
             "duration": outcome.duration, "normalization": outcome.normalization,
             "peaks": list(outcome.peaks) if outcome.peaks else None,
         }
         self.dirty = True
+
+    def outputs_unchanged(self, key: str, fingerprint: str, out_dir: Path, keys: Iterable[str]) -> bool:
+        """True when the outputs recorded under ``key`` were made from the same inputs."""
+        return self.entries.get(key, {}).get("fingerprint") == fingerprint and all(
+            (out_dir / k).exists() for k in keys)
+
+    def record_outputs(self, key: str, fingerprint: str) -> None:
+        if self.entries.get(key, {}).get("fingerprint") != fingerprint:
+            self.entries[key] = {"fingerprint": fingerprint}
+            self.dirty = True
 
     def save(self) -> None:
         if self.dirty:
@@ -152,25 +167,25 @@ def build(
                 live.append(episode)
         plans.append((show, live))
 
-    all_jobs = [DeliveryJob(f"{show.slug}/{ep.slug}", ep.media, show.delivery, _tags(show, ep))
-                for show, live in plans for ep in live]
     outcomes: dict[str, DeliveryOutcome] = {}
-    pending = []
-    for job in all_jobs:
-        hit = state.lookup(job)
-        if hit:
-            outcomes[job.key] = hit
-            if progress:
-                progress(job.key, 1.0)
-        else:
-            pending.append(job)
-    fresh = deliver_episodes(pending, settings.state_dir / "cache",
+    pending: list[tuple[DeliveryJob, str]] = []
+    for show, live in plans:
+        for episode in live:
+            key = f"{show.slug}/{episode.slug}"
+            fingerprint = state.fingerprint(show, episode)
+            hit = state.lookup(key, fingerprint)
+            if hit:
+                outcomes[key] = hit
+                if progress:
+                    progress(key, 1.0)
+            else:
+                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+    fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
-    for job, outcome in zip(pending, fresh, strict=True):
+    for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
         outcomes[job.key] = outcome
         if outcome.error is None:
-            state.record(job, outcome)
-    state.save()
+            state.record(job.key, fingerprint, outcome)
     for key, outcome in outcomes.items():
         if outcome.error is not None:
             report.failed.append((key, outcome.error))
@@ -184,8 +199,15 @@ def build(
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
-        _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
-        _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
+        # Feeds are a pure function of the built show and the site URL: skip the work
+        # when neither changed (a no-op rebuild of a long back catalogue stays fast).
+        feeds_fingerprint = repr((media_pub.__version__, settings.base_url, built))
+        feed_keys = (show.feed_key, show.json_feed_key)
+        if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
+            _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
+            _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
+            state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+    state.save()
     report.seconds = time.monotonic() - started
     return report
 

@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -55,7 +56,7 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except MediaPubError as error:
             if verbose:
-                log.exception("traceback")
+                click.echo(traceback.format_exc(), err=True)
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_status)
         except KeyboardInterrupt:
@@ -63,7 +64,7 @@ def handle_errors(command):
             sys.exit(ExitStatus.INTERRUPTED)
         except OSError as error:
             if verbose:
-                log.exception("traceback")
+                click.echo(traceback.format_exc(), err=True)
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"Error: {where}{error.strerror or error}", err=True)
             sys.exit(ExitStatus.ERROR)

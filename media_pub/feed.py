@@ -26,7 +26,6 @@ from media_pub.notes import notes_html, summary
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 CHAPTERS_TYPE = "application/json+chapters"
 
@@ -54,7 +53,7 @@ class PodcastChannel(BaseExtension):
         self.values: dict[str, Any] = {}
 
     def extend_ns(self) -> dict[str, str]:
-        return {"podcast": PODCAST_NS, "content": CONTENT_NS}
+        return {"podcast": PODCAST_NS}
 
     def extend_rss(self, rss_feed: Any) -> Any:
         channel = rss_feed[0]
@@ -88,7 +87,6 @@ class PodcastItem(BaseEntryExtension):
 
     def extend_rss(self, item: Any) -> Any:
         v = self.values
-        xml_elem(f"{{{CONTENT_NS}}}encoded", item).text = CDATA(v["html"])
         xml_elem(f"{{{ITUNES_NS}}}duration", item).text = str(round(v["duration"]))
         if v["explicit"] is not None:
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(v["explicit"])
@@ -193,7 +191,6 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
         entry.podcast.itunes_episode(int(episode.episode))
     entry.podcast.itunes_episode_type(episode.episode_type.value)
     entry.mediapub.values = {
-        "html": html,
         "duration": delivered.duration,
         "explicit": episode.explicit if episode.explicit is not None else show.explicit,
         "season": episode.season,
@@ -269,7 +266,7 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
         item["_podcast"] = extra
         items.append(item)
     feed["items"] = items
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def chapters_json(delivered_title: str, show: Show, chapters: Sequence[Any]) -> bytes:
@@ -286,5 +283,5 @@ def chapters_json(delivered_title: str, show: Show, chapters: Sequence[Any]) -> 
             for c in chapters
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -50,6 +50,9 @@ def write_back(path: Path, key: str, value: str) -> None:
         if first_table is None:
             document.add(key, value)
         else:
+            # ...and before the comments and blank lines that introduce that table.
+            while first_table > 0 and document.body[first_table - 1][0] is None:
+                first_table -= 1
             document._insert_at(first_table, key, value)  # tomlkit has no public insert-at
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(tomlkit.dumps(document), "utf-8")

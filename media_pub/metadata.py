@@ -136,6 +136,8 @@ def _read_tags(audio: Any, container: str) -> tuple[dict[str, str], tuple[Chapte
             if frames and frames[0].text:
                 tags[name] = str(frames[0].text[0]).strip()
         comments = [c for c in raw.getall("COMM") if c.text]
+        # ffmpeg writes a "comment" as TXXX:comment, not COMM; read both.
+        comments += [t for t in raw.getall("TXXX") if t.desc.lower() in ("comment", "description") and t.text]
         if comments:
             tags["comment"] = str(comments[0].text[0]).strip()
         pictures = raw.getall("APIC")

@@ -19,6 +19,9 @@ from markdown_it import MarkdownIt
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
+# Text that Markdown would leave as it is: one paragraph, no markup characters, no
+# block markers. It skips the parser (the common case for short notes at scale).
+_PLAIN = re.compile(r"^(?![-+>#=]|\d+[.)]\s)[^\n*_`\\\[\]<>&!|~]*$")
 
 # Apple allows p, ol, ul, li and a in descriptions; the rest are harmless inline markup
 # that podcast apps render or drop.
@@ -42,7 +45,9 @@ def notes_html(text: str) -> str:
         >>> notes_html("Hello *world* <script>alert(1)</script>")
         '<p>Hello <em>world</em> </p>'
     """
-    text = _NOT_XML.sub("", text or "")
+    text = _NOT_XML.sub("", text or "").strip()
+    if _PLAIN.match(text):
+        return f"<p>{text}</p>" if text else ""
     rendered = _markdown.render(text)
     cleaned = nh3.clean(
         rendered,

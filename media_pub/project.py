@@ -319,11 +319,16 @@ def _find_media(sidecar: Path) -> str | None:
 
 
 def _tag_datetime(value: str) -> datetime | None:
+    """A date from a media tag. ID3 and MP4 dates carry no zone, so they are read as UTC;
+    a year alone is not enough (the sidecar's ``published`` must say)."""
+    text = value.strip().replace(" ", "T")
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], MediaInfo]) -> Episode:

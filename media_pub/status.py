@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from media_pub.build import BuildState, _tags
-from media_pub.delivery import DeliveryJob
+from media_pub.build import BuildState
 from media_pub.model import Settings
 from media_pub.project import load_project
 
@@ -48,12 +47,11 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
             elif episode.is_scheduled(now):
                 state = "scheduled"
             else:
-                job = DeliveryJob(key, episode.media, show.delivery, _tags(show, episode))
                 entry = build_state.entries.get(key)
                 built = (settings.out_dir / media_key).exists()
                 if entry is None or not built:
                     state = "new"
-                elif build_state.lookup(job) is None:
+                elif build_state.lookup(key, build_state.fingerprint(show, episode)) is None:
                     state = "changed"
                 elif media_key in published:
                     state = "published"

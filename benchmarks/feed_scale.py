@@ -1,0 +1,191 @@
+"""Feed build at scale: a show of 10,000 episodes, media-pub against raw feedgen.
+
+In one run, each phase in its own fresh Python process (so peak memory is its own):
+  build      media-pub's full first build (probe, GUID write-back, delivery, feeds)
+  feed       media-pub's feed step alone (RSS for the loaded, delivered show)
+  feedgen    raw feedgen writing the same RSS (same items, enclosures and itunes tags)
+  noop       a second build with nothing changed
+
+Usage: python benchmarks/feed_scale.py [--episodes 10000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+
+def make_project(root: Path, episodes: int) -> None:
+    from media_factory import make_audio, make_image
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "media-pub.toml").write_text('base_url = "https://media.example.org/"\n')
+    (root / "feeds").mkdir(parents=True)
+    make_image(root / "feeds" / "big.jpg")
+    (root / "feeds" / "big.toml").write_text(
+        'title = "Big Show"\ndescription = "A show with a long back catalogue."\nauthor = "Bench"\n'
+        'owner = { name = "Bench", email = "bench@example.org" }\nlanguage = "en"\n'
+        'categories = ["Society & Culture"]\nexplicit = false\nartwork = "big.jpg"\n')
+    folder = root / "episodes" / "big"
+    folder.mkdir(parents=True)
+    seed = make_audio(root / "seed.mp3", 0.3, channels=1)
+    start = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for n in range(episodes):
+        stem = f"ep-{n:05d}"
+        shutil.copyfile(seed, folder / f"{stem}.mp3")
+        published = (start + timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+        (folder / f"{stem}.toml").write_text(
+            f'title = "Episode {n}: a conversation about things"\npublished = {published}\n'
+            f'description = "Notes for episode {n}. We talk about restorative justice, harm and repair, '
+            f'and what a good conversation needs."\nseason = {n // 100 + 1}\nepisode = {n + 1}\n')
+
+
+def phase(name: str, root: Path) -> dict:
+    from media_pub import config
+    from media_pub.build import build
+
+    settings = config.load(root, {})
+    started = time.perf_counter()
+    result: dict = {}
+    if name in ("build", "noop"):
+        report = build(settings, jobs=2)
+        result = {"encoded": report.encoded, "cached": report.cached, "written": len(report.written)}
+        assert not report.failed, report.failed
+    elif name in ("feed", "feedgen"):
+        built = _built_show(settings)
+        from media_pub.feed import rss_feed
+        write = (lambda: rss_feed(settings, built)) if name == "feed" else (lambda: _raw_feedgen(settings, built))
+        times = []
+        for _ in range(3):   # best of three: the machine may be shared
+            started = time.perf_counter()
+            data = write()
+            times.append(time.perf_counter() - started)
+        result = {"bytes": len(data), "items": data.count(b"<item>"), "seconds": min(times)}
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return result
+    result["seconds"] = time.perf_counter() - started
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _built_show(settings):
+    """The show as the build hands it to the feed step (from the build already made)."""
+    from media_pub.build import build
+    report = build(settings, jobs=2)
+    return report.shows[0]
+
+
+def _raw_feedgen(settings, built) -> bytes:
+    """A user writing the same RSS with feedgen by hand: the same channel and item
+    elements (itunes via feedgen's extension, podcast: tags via a small extension of
+    their own), the same notes in CDATA."""
+    from feedgen.ext.base import BaseEntryExtension, BaseExtension
+    from feedgen.feed import FeedGenerator
+    from feedgen.util import xml_elem
+    from lxml.etree import CDATA
+
+    ns = "https://podcastindex.org/namespace/1.0"
+    it = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+
+    class Channel(BaseExtension):
+        def extend_ns(self):
+            return {"podcast": ns}
+
+        def extend_rss(self, feed):
+            channel = feed[0]
+            channel.find("description").text = CDATA(self.html)
+            xml_elem(f"{{{it}}}explicit", channel).text = "false"
+            xml_elem(f"{{{it}}}category", channel).attrib["text"] = "Society & Culture"
+            xml_elem(f"{{{ns}}}guid", channel).text = self.guid
+            xml_elem(f"{{{ns}}}locked", channel).text = "yes"
+            xml_elem(f"{{{ns}}}medium", channel).text = "podcast"
+            return feed
+
+    class Item(BaseEntryExtension):
+        def extend_rss(self, item):
+            xml_elem(f"{{{it}}}duration", item).text = str(self.duration)
+            xml_elem(f"{{{it}}}explicit", item).text = "false"
+            xml_elem(f"{{{ns}}}season", item).text = str(self.season)
+            xml_elem(f"{{{ns}}}episode", item).text = str(self.episode)
+            return item
+
+    show = built.show
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("pc20", Channel, Item, atom=False)
+    fg.title(show.title)
+    fg.link(href=settings.url(show.feed_key), rel="self", type="application/rss+xml")
+    fg.link(href=show.link or settings.url(f"embed/{show.slug}/index.html"), rel="alternate")
+    fg.description(show.title)
+    fg.language(show.language)
+    fg.generator("media-pub")
+    fg.lastBuildDate(max(d.episode.published for d in built.episodes))
+    fg.image(url=settings.url(built.artwork_key), title=show.title, link=settings.base_url)
+    fg.podcast.itunes_image(settings.url(built.artwork_key))
+    fg.podcast.itunes_author(show.author)
+    fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
+    fg.podcast.itunes_type("episodic")
+    fg.pc20.html, fg.pc20.guid = f"<p>{show.description}</p>", show.guid
+    for d in built.episodes:
+        e = d.episode
+        entry = fg.add_entry(order="append")
+        entry.title(e.title)
+        entry.link(href=settings.url(f"embed/{e.show}/{e.slug}.html"))
+        entry.guid(e.guid, permalink=False)
+        entry.published(e.published)
+        entry.content(f"<p>{e.description}</p>", type="CDATA")
+        entry.enclosure(settings.url(d.media_key), str(d.media_bytes), d.media_type)
+        entry.podcast.itunes_author(show.author)
+        entry.podcast.itunes_season(e.season)
+        entry.podcast.itunes_episode(int(e.episode))
+        entry.podcast.itunes_episode_type("full")
+        entry.pc20.duration, entry.pc20.season, entry.pc20.episode = round(d.duration), e.season, int(e.episode)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def run_phase(name: str, root: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--phase", name, "--root", str(root)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--episodes", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="make the project here and keep it")
+    parser.add_argument("--phase")
+    parser.add_argument("--root", type=Path)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.root)))
+        return
+    root = args.keep or Path(tempfile.mkdtemp(prefix="feed-scale-"))
+    started = time.perf_counter()
+    make_project(root, args.episodes)
+    print(f"project: {args.episodes} episodes made in {time.perf_counter() - started:.1f}s")
+    results = {name: run_phase(name, root) for name in ("build", "feed", "feedgen", "noop")}
+    for name, r in results.items():
+        extra = {k: v for k, v in r.items() if k not in ("seconds", "peak_mb")}
+        print(f"{name:<8} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.1f} MB   {extra}")
+    ratio = results["feed"]["seconds"] / results["feedgen"]["seconds"]
+    print(f"feed step / raw feedgen: {ratio:.2f}x (goal <= 1.2x)")
+    print(f"no-op rebuild: {results['noop']['seconds']:.2f} s (goal < 3 s), "
+          f"{results['noop']['written']} files written")
+    if not args.keep:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Write small real projects for tests: TOML files plus generated media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from media_factory import make_audio, make_image, make_video
+
+SHOW = """\
+title = {title!r}
+description = "A show about **things**."
+author = "Test Network"
+owner = {{ name = "Test Network", email = "owner@example.org" }}
+language = "en-GB"
+categories = ["Health & Fitness/Mental Health", "Society & Culture"]
+explicit = false
+type = "{type}"
+medium = "{medium}"
+artwork = "art/{slug}.jpg"
+link = "https://example.org/{slug}"
+
+[delivery]
+format = "{format}"
+"""
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string for any text (json escapes are valid TOML escapes)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def make_show(root: Path, slug: str = "demo", *, title: str = "Demo Show", medium: str = "podcast",
+              type: str = "episodic", format: str | None = None) -> Path:
+    fmt = format or ("mp4" if medium in ("video", "film") else "mp3")
+    path = root / "feeds" / f"{slug}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SHOW.format(title=title, slug=slug, medium=medium, type=type, format=fmt).replace(
+        f"title = {title!r}", f"title = {toml_string(title)}"), "utf-8")
+    make_image(root / "feeds" / "art" / f"{slug}.jpg")
+    return path
+
+
+def make_episode(root: Path, show: str, slug: str, *, title: str | None = "An episode",
+                 published: str = "2026-01-01T09:00:00Z", media_suffix: str = ".mp3",
+                 seconds: float = 1.5, extra: str = "", video: bool = False, media: bool = True) -> Path:
+    folder = root / "episodes" / show
+    folder.mkdir(parents=True, exist_ok=True)
+    media_path = folder / f"{slug}{media_suffix}"
+    if media:
+        (make_video(media_path, seconds) if video else make_audio(media_path, seconds))
+    lines = [f"media = {toml_string(media_path.name)}", f"published = {published}"]
+    if title is not None:
+        lines.insert(0, f"title = {toml_string(title)}")
+    sidecar = folder / f"{slug}.toml"
+    sidecar.write_text("\n".join(lines) + "\n" + extra, "utf-8")
+    return sidecar
+
+
+def write_site(root: Path, base_url: str = "https://media.example.org/") -> None:
+    (root / "media-pub.toml").write_text(f'base_url = "{base_url}"\n', "utf-8")
