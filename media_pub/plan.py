@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from media_pub.fsutil import write_atomic
 from media_pub.storage.base import MANIFEST_KEY, STATE_PREFIX, RemoteObject, Storage
 
 MANIFEST_VERSION = 1
@@ -121,10 +122,47 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def hash_all(files: Iterable[LocalFile], jobs: int = 4) -> dict[str, str]:
+class HashCache:
+    """sha256 per local file, reused while its size, mtime, ctime and inode are unchanged.
+
+    Like git's index: every write to a file moves its ctime, which no user tool can set
+    back, so a cached hash is only reused for bytes that were not touched. A no-op publish
+    of a large site then reads no media at all.
+    """
+
+    def __init__(self, file: Path | None = None):
+        self.file = file
+        self.entries: dict[str, list] = {}
+        try:
+            self.entries = json.loads(file.read_text("utf-8")) if file else {}
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def _signature(stat: os.stat_result) -> list:
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+    def sha256(self, path: Path) -> str:
+        name = str(path.resolve())
+        before = self._signature(path.stat())
+        cached = self.entries.get(name)
+        if cached and cached[:4] == before:
+            return cached[4]
+        digest = sha256(path)
+        if self._signature(path.stat()) == before:    # not written to while we read it
+            self.entries[name] = [*before, digest]
+        return digest
+
+    def save(self) -> None:
+        if self.file:
+            write_atomic(self.file, json.dumps(self.entries).encode())
+
+
+def hash_all(files: Iterable[LocalFile], jobs: int = 4, cache: HashCache | None = None) -> dict[str, str]:
     files = list(files)
+    cache = cache or HashCache()
     with ThreadPoolExecutor(jobs) as pool:   # hashlib releases the GIL on large buffers
-        return dict(zip((f.key for f in files), pool.map(lambda f: sha256(f.path), files)))
+        return dict(zip((f.key for f in files), pool.map(lambda f: cache.sha256(f.path), files)))
 
 
 def s3_etag(path: Path, size: int) -> str:
@@ -147,7 +185,7 @@ def list_remote(storage: Storage, local: Iterable[str] = ()) -> dict[str, Remote
 
 
 def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mapping[str, RemoteObject],
-              shows: Iterable[str] = (), jobs: int = 4) -> Plan:
+              shows: Iterable[str] = (), jobs: int = 4, cache: HashCache | None = None) -> Plan:
     """Decide, per key, upload or skip; list the remote keys the build no longer has.
 
     ``shows`` limits uploads and pruning to those shows' keys (plus shared keys).
@@ -161,7 +199,7 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
                 if key in remote and remote[key].etag == entry.etag and remote[key].size == entry.size}
     # Hash only the files whose skip depends on content; the rest are uploaded anyway.
     hashes = hash_all([f for key, f in local.items()
-                       if in_scope(key) and key in verified and verified[key].size == f.size], jobs)
+                       if in_scope(key) and key in verified and verified[key].size == f.size], jobs, cache)
     uploads: list[Change] = []
     skipped: list[str] = []
     adopted: list[str] = []
@@ -176,7 +214,7 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
         elif entry is None and key not in manifest.objects and there.size == file.size \
                 and there.etag == s3_etag(file.path, file.size):
             # Published by another tool (or before the manifest was lost): same bytes, adopt it.
-            hashes[key] = sha256(file.path)
+            hashes[key] = (cache or HashCache()).sha256(file.path)
             verified[key] = Entry(hashes[key], file.size, there.etag)
             skipped.append(key)
             adopted.append(key)

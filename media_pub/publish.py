@@ -10,6 +10,8 @@ are deleted only after the new feeds and index are up, so the live feed never lo
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,10 +23,11 @@ from typing import Literal
 from media_pub.errors import ExitStatus, StorageError
 from media_pub.fsutil import write_atomic
 from media_pub.model import MIME_TYPES, Settings
-from media_pub.plan import (Entry, LocalFile, Manifest, Plan, hash_all, list_remote, make_plan, read_remote,
-                            scan, show_of)
+from media_pub.plan import (Entry, HashCache, LocalFile, Manifest, Plan, hash_all, list_remote, make_plan,
+                            read_remote, scan, show_of)
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
+log = logging.getLogger(__name__)
 SHORT_CACHE = "public, max-age=300"        # feeds, index, pages, oEmbed: change every publish
 LONG_CACHE = "public, max-age=31536000"    # media and artwork (not "immutable": keys are reused)
 INDEX_KEY = "embed/index.json"
@@ -150,24 +153,43 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
     if store.is_folder(out_dir):
         # build writes its outputs atomically in the same order, so they are published already.
         keys = tuple(k for k in local if not shows or show_of(k) in (None, *shows))
-        _record(settings, store.description, {key: None for key in local})
-        return PublishReport(store.description, skipped=keys, in_place=True, seconds=time.monotonic() - started)
-    the_plan = make_plan(local, *read_remote(store, local), shows)
+        if not dry_run:
+            _record(settings, store.description, {key: None for key in local})
+        return PublishReport(store.description, skipped=keys, in_place=True, dry_run=dry_run,
+                             seconds=time.monotonic() - started)
+    cache = HashCache(settings.state_dir / "hashes.json")
+    the_plan = make_plan(local, *read_remote(store, local), shows, cache=cache)
     if dry_run or the_plan.is_noop(prune):
         if not dry_run:
-            _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()})
+            _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()},
+                    cache)
         return _planned(store.description, the_plan, prune, dry_run, time.monotonic() - started)
     with store.lock(default_owner()):
-        the_plan = make_plan(local, *read_remote(store, local), shows)   # as it is now, under the lock
-        report, entries = _run(store, local, the_plan, prune, progress, started)
-    _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()})
+        the_plan = make_plan(local, *read_remote(store, local), shows, cache=cache)   # as it is now, locked
+        report, entries = _run(store, local, the_plan, prune, progress, started, cache)
+    _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()}, cache)
     return report
 
 
-def _record(settings: Settings, target: str, objects: dict[str, str | None]) -> None:
+def _record(settings: Settings, target: str, objects: dict[str, str | None], cache: HashCache | None = None) -> None:
     """Remember locally what is published where (read by ``status``); sha256 None: in place."""
     record = {"target": target, "objects": dict(sorted(objects.items()))}
-    write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
+    try:
+        write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
+        if cache:
+            cache.save()
+    except OSError as error:   # the publish itself is done; only status loses its hint
+        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json",
+                    error.strerror or error)
+
+
+def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
+    """Hash at low CPU priority (this thread only, on Linux) so uploads keep their pace."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+    except (AttributeError, OSError):
+        pass
+    return hash_all(files, 1, cache)
 
 
 def _ordered(the_plan: Plan):
@@ -185,7 +207,7 @@ def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: f
 
 
 def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: bool, progress: Progress | None,
-         started: float) -> tuple[PublishReport, dict[str, Entry]]:
+         started: float, cache: HashCache) -> tuple[PublishReport, dict[str, Entry]]:
     uploads = _ordered(the_plan)
     total = sum(c.file.size for c in uploads)
     sent = 0
@@ -202,7 +224,7 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: boo
     uploaded: list[str] = []
     with ThreadPoolExecutor(1) as hasher:
         # The manifest needs each uploaded file's sha256; hash while the network works.
-        hashed = hasher.submit(hash_all, [c.file for c in uploads], 1)
+        hashed = hasher.submit(_hash_quietly, [c.file for c in uploads], cache)
         for phase in range(len(PHASES)):
             batch = [c for c in uploads if phase_of(c.key) == phase]
             if not batch:

@@ -6,6 +6,7 @@ also injects failed PUTs. Nothing here patches boto3.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -106,6 +107,9 @@ def test_first_publish_uploads_everything_in_order_with_headers(tmp_path, out, b
     assert order.index("embed/index.json") < order.index(".media-pub/manifest.json")
     manifest = bucket.head("site/.media-pub/manifest.json")
     assert "max-age" not in manifest.get("CacheControl", "")
+    record = json.loads((tmp_path / ".media-pub/published.json").read_text())    # what status reads
+    assert record["target"] == f"s3://{bucket.name}/site/"
+    assert record["objects"]["media/show/ep-1.mp3"] == hashlib.sha256(files["media/show/ep-1.mp3"]).hexdigest()
 
 
 def test_noop_publish_makes_two_requests_and_no_puts(tmp_path, out, bucket):
@@ -359,6 +363,8 @@ def test_publishing_into_the_build_directory_is_a_no_op(tmp_path, out):
     files = make_site(out)
     settings = Settings(project=tmp_path, storage=StorageSettings(target="public"))
     before = {key: (out / key).stat().st_mtime_ns for key in files}
+    assert publish(settings, dry_run=True).in_place
+    assert not (tmp_path / ".media-pub").exists()      # a dry run writes nothing at all
 
     report = publish(settings)
 

@@ -87,7 +87,7 @@ class S3Storage:
 
     def __init__(self, target: str, *, endpoint_url: str | None = None, region: str | None = None,
                  profile: str | None = None, acl: str | None = None, addressing_style: str | None = None,
-                 max_concurrency: int = 8):
+                 max_concurrency: int = 10):
         self.bucket, self.prefix = parse_target(target)
         self.description = f"s3://{self.bucket}/{self.prefix}"
         self.endpoint_url = endpoint_url
