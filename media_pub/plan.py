@@ -155,7 +155,8 @@ class HashCache:
 
     def save(self) -> None:
         if self.file:
-            write_atomic(self.file, json.dumps(self.entries).encode())
+            live = {name: entry for name, entry in self.entries.items() if os.path.exists(name)}
+            write_atomic(self.file, json.dumps(live).encode())
 
 
 def hash_all(files: Iterable[LocalFile], jobs: int = 4, cache: HashCache | None = None) -> dict[str, str]:

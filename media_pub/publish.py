@@ -158,14 +158,18 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         return PublishReport(store.description, skipped=keys, in_place=True, dry_run=dry_run,
                              seconds=time.monotonic() - started)
     cache = HashCache(settings.state_dir / "hashes.json")
-    the_plan = make_plan(local, *read_remote(store, local), shows, cache=cache)
+    manifest, remote = read_remote(store, local)
+    the_plan = make_plan(local, manifest, remote, shows, cache=cache)
     if dry_run or the_plan.is_noop(prune):
         if not dry_run:
             _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()},
                     cache)
         return _planned(store.description, the_plan, prune, dry_run, time.monotonic() - started)
     with store.lock(default_owner()):
-        the_plan = make_plan(local, *read_remote(store, local), shows, cache=cache)   # as it is now, locked
+        # Every publish rewrites the manifest: if it is unchanged, so is what we planned against.
+        now = Manifest.from_json(store.get(MANIFEST_KEY))
+        if now != manifest:
+            the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache)
         report, entries = _run(store, local, the_plan, prune, progress, started, cache)
     _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()}, cache)
     return report
