@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 import media_pub
 from media_pub import feed
 from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
+from media_pub.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import place_file, write_atomic
 from media_pub.guids import ensure_episode_guid, ensure_show_guid
 from media_pub.metadata import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Settings, Show
 from media_pub.notes import notes_text
-from media_pub.project import load_project
+from media_pub.project import Project, load_project
 
 STATE_VERSION = 1
 # Output folders that belong to a show; files in them that a build did not make are stale.
@@ -73,17 +74,19 @@ class BuildState:
             pass
 
     @staticmethod
-    def fingerprint(show: Show, episode: Episode) -> str:
-        """Everything that shapes the delivered file, without reading it: cheap enough
-        to check thousands of episodes on every build."""
-        stat = episode.media.stat()
-        parts = [show.delivery, show.author, show.title, episode.title, episode.published,
-                 episode.description, episode.chapters, stat.st_size, stat.st_mtime_ns]
-        artwork = episode.image or show.artwork
-        if artwork:
-            art = artwork.stat()
-            parts += [str(artwork), art.st_size, art.st_mtime_ns]
+    def show_part(show: Show) -> str:
+        """What every episode's delivery shares: the delivery settings and show artwork."""
+        parts: list[object] = [show.delivery]
+        if show.artwork:
+            art = show.artwork.stat()
+            parts += [art.st_size, art.st_mtime_ns]
         return repr(parts)
+
+    @staticmethod
+    def fingerprint(show_part: str, stamp: tuple | None) -> str:
+        """The delivered file depends only on the show file, the sidecar, the media and
+        artwork: their sizes and mtimes (the loader's stamp) identify its inputs."""
+        return show_part + repr(stamp)
 
     def lookup(self, key: str, fingerprint: str) -> DeliveryOutcome | None:
         entry = self.entries.get(key)
@@ -155,24 +158,20 @@ def build(
     state = BuildState(settings.state_dir / "build.json")
     persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
 
+    if _write_back_guids(project, settings, persist_show_guid, now):
+        project = load_project(settings, shows)    # re-read what was written back
     plans: list[tuple[Show, list[Episode]]] = []
     for show in project.shows:
-        show = ensure_show_guid(show, settings.url(show.feed_key), persist_show_guid)
-        live = []
-        for episode in project.episodes[show.slug]:
-            if episode.draft:
-                continue
-            episode = ensure_episode_guid(episode)
-            if episode.is_live(now):
-                live.append(episode)
-        plans.append((show, live))
+        show = ensure_show_guid(show, settings.url(show.feed_key), persist=False)
+        plans.append((show, [ep for ep in project.episodes[show.slug] if ep.is_live(now)]))
 
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
     for show, live in plans:
+        show_part = state.show_part(show)
         for episode in live:
             key = f"{show.slug}/{episode.slug}"
-            fingerprint = state.fingerprint(show, episode)
+            fingerprint = state.fingerprint(show_part, project.stamps.get(episode.path))
             hit = state.lookup(key, fingerprint)
             if hit:
                 outcomes[key] = hit
@@ -194,6 +193,7 @@ def build(
         else:
             report.encoded += 1
 
+    fingerprints: dict[str, str] = {}
     for show, live in plans:
         built = _place_show(settings, out_dir, show, live, outcomes, report)
         report.shows.append(built)
@@ -201,15 +201,48 @@ def build(
             continue   # keep the previous feeds: never point at media that is not there
         # Feeds are a pure function of the built show and the site URL: skip the work
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
-        feeds_fingerprint = repr((media_pub.__version__, settings.base_url, built))
+        feeds_fingerprint = fingerprints[show.slug] = repr((
+            media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+            [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
+             for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
         if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
             state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+    if not report.failed:   # the index and players last, after everything they point at
+        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
+        if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
+            report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+            state.record_outputs("embed", embed_fingerprint)
     state.save()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool, now: datetime) -> bool:
+    """Give every show and non-draft episode its permanent GUID; True if a file was written."""
+    wrote = False
+    for show in project.shows:
+        if not show.guid and persist_show_guid:
+            ensure_show_guid(show, settings.url(show.feed_key), persist=True)
+            wrote = True
+        for episode in project.episodes[show.slug]:
+            if not episode.draft and not episode.guid:
+                ensure_episode_guid(episode)
+                wrote = True
+    return wrote
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(os.listdir(folder)) if folder.is_dir() else []
+
+
+def _static_stamp() -> tuple:
+    """The player's templates and assets: a change to them re-renders the pages."""
+    package = Path(__file__).parent
+    return tuple((p.name, p.stat().st_mtime_ns) for folder in ("templates", "static")
+                 for p in sorted((package / folder).iterdir()))
 
 
 def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:
@@ -294,20 +327,14 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
-    folders = [out_dir / name / slug for name in SHOW_FOLDERS]
-    for folder in folders:
+    for name in (*SHOW_FOLDERS, "embed"):
+        folder = out_dir / name / slug
         if not folder.is_dir():
             continue
-        for path in folder.rglob("*"):
-            key = path.relative_to(out_dir).as_posix()
-            if path.is_file() and key not in keep and not path.name.startswith("."):
-                path.unlink()
+        for entry in os.scandir(folder):
+            key = f"{name}/{slug}/{entry.name}"
+            if name == "embed" and not entry.name.endswith(".peaks.json"):
+                continue   # the player pages are the embed writer's to manage
+            if entry.is_file() and key not in keep and not entry.name.startswith("."):
+                os.unlink(entry.path)
                 report.removed.append(key)
-    stale_peaks = out_dir / "embed" / slug
-    if stale_peaks.is_dir():
-        for path in stale_peaks.glob("*.peaks.json"):
-            key = path.relative_to(out_dir).as_posix()
-            if key not in keep:
-                path.unlink()
-                report.removed.append(key)
-

@@ -271,6 +271,32 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@pass_context
+@handle_errors
+def serve(ctx: Context, port: int) -> None:
+    """Serve the build directory on 127.0.0.1 to preview players and feeds.
+
+    Answers HEAD and byte-range requests like the storage does. Stop with Ctrl-C.
+
+    Example: media-pub build && media-pub serve --port 0
+    """
+    from media_pub.serve import make_server
+
+    settings = ctx.settings()
+    server = make_server(settings.out_dir, port, log=log.debug)
+    say(f"Serving {settings.out_dir} at {server.url} (Ctrl-C to stop)")
+    say(f"Players: {server.url}embed/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("Stopped.")
+    finally:
+        server.server_close()
+
+
+@cli.command()
 @click.argument("shows", nargs=-1)
 @click.option("--to", "target", metavar="TARGET",
               help="A folder (relative to the project) or s3://bucket/prefix (default: storage.target, else public/).")

@@ -9,14 +9,17 @@ a GUID back (guids.py).
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+import media_pub
 from media_pub.config import read_toml
 from media_pub.errors import ConfigError, MediaError
 from media_pub.metadata import MEDIA_EXTENSIONS, ProbeCache
@@ -48,6 +51,7 @@ class Project:
     settings: Settings
     shows: tuple[Show, ...]
     episodes: dict[str, tuple[Episode, ...]]   # show slug -> all episodes, newest first
+    stamps: dict[Path, tuple] = field(default_factory=dict)   # sidecar -> size+mtime of its inputs
 
     def show(self, slug: str) -> Show:
         return next(show for show in self.shows if show.slug == slug)
@@ -414,6 +418,71 @@ def _unique_slugs(paths: list[Path], what: str) -> None:
         seen[slug] = path
 
 
+class EpisodeCache:
+    """Episodes loaded by earlier runs, reused while none of their files changed.
+
+    The key is the size and mtime of every file the episode was made from (show file,
+    sidecar, media, image, transcript), so an edit to any of them reloads and re-checks
+    that episode. A long back catalogue then loads in a fraction of a second.
+    """
+
+    VERSION = 1
+
+    def __init__(self, file: Path):
+        self.file = file
+        self.entries: dict[str, tuple[tuple, Episode]] = {}
+        self.dirty = False
+        try:
+            with file.open("rb") as handle:
+                version, entries = pickle.load(handle)
+            if version == self.schema():
+                self.entries = entries
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass
+
+    @classmethod
+    def schema(cls) -> tuple:
+        """Cached objects are only valid for the same code and the same model fields."""
+        shapes = tuple(tuple(f.name for f in fields(kind)) for kind in (Episode, MediaInfo, Chapter, Person))
+        return cls.VERSION, media_pub.__version__, shapes
+
+    @staticmethod
+    def key(show_stamp: tuple, episode: Episode) -> tuple | None:
+        stamps: list[object] = list(show_stamp)
+        try:
+            for path in (episode.path, episode.media, episode.image, episode.transcript):
+                if path is not None:
+                    stat = os.stat(path)
+                    stamps += [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            return None
+        return tuple(stamps)
+
+    def get(self, show_stamp: tuple, sidecar: str) -> tuple[Episode, tuple] | None:
+        entry = self.entries.get(sidecar)
+        if entry is None:
+            return None
+        key = self.key(show_stamp, entry[1])
+        return (entry[1], key) if entry[0] == key else None
+
+    def put(self, show_stamp: tuple, episode: Episode) -> tuple | None:
+        key = self.key(show_stamp, episode)
+        if key is not None:
+            self.entries[str(episode.path)] = (key, episode)
+            self.dirty = True
+        return key
+
+    def save(self) -> None:
+        if self.dirty:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump((self.schema(), self.entries), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+            self.dirty = False
+
+
 def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: ProbeCache | None = None) -> Project:
     """Load every show (or only ``shows``) with its episodes, checking everything.
 
@@ -422,7 +491,7 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
     """
     root = settings.project
     feeds_dir = root / FEEDS_DIR
-    show_files = sorted(feeds_dir.glob("*.toml")) if feeds_dir.is_dir() else []
+    show_files = sorted(feeds_dir.glob("*.toml"), key=str) if feeds_dir.is_dir() else []
     _unique_slugs(show_files, "show")
     by_slug = {slugify(p.stem): p for p in show_files}
     episodes_dir = root / EPISODES_DIR
@@ -436,15 +505,28 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
             known = ", ".join(by_slug) or "none"
             raise ConfigError(f"no such show {slug!r} (shows: {known})", feeds_dir)
     cache = probe_cache or ProbeCache(settings.state_dir / "probe.json")
+    loaded = EpisodeCache(settings.state_dir / "episodes.pickle")
+    stamps: dict[Path, tuple] = {}
     loaded_shows = []
     episodes: dict[str, tuple[Episode, ...]] = {}
     for slug, path in by_slug.items():
         if wanted and slug not in wanted:
             continue
         show = load_show(root, path)
-        sidecars = sorted((episodes_dir / path.stem).glob("*.toml")) if (episodes_dir / path.stem).is_dir() else []
+        folder = episodes_dir / path.stem
+        sidecars = sorted(folder.glob("*.toml"), key=str) if folder.is_dir() else []
         _unique_slugs(sidecars, "episode")
-        items = [load_episode(root, show, sidecar, cache.probe) for sidecar in sidecars]
+        show_stat = os.stat(path)
+        show_stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
+        items = []
+        for sidecar in sidecars:
+            hit = loaded.get(show_stamp, str(sidecar))
+            if hit is None:
+                episode = load_episode(root, show, sidecar, cache.probe)
+                stamps[episode.path] = loaded.put(show_stamp, episode)
+            else:
+                episode, stamps[episode.path] = hit
+            items.append(episode)
         guids: dict[str, Path] = {}
         for item in items:
             if item.guid and item.guid in guids:
@@ -457,4 +539,5 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
         episodes[slug] = tuple(items)
     if probe_cache is None:
         cache.save()
-    return Project(settings, tuple(loaded_shows), episodes)
+    loaded.save()
+    return Project(settings, tuple(loaded_shows), episodes, stamps)

@@ -39,6 +39,7 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
     published = published_record(settings)
     rows = []
     for show in project.shows:
+        show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
             media_key = f"media/{key}{show.delivery.extension}"
@@ -51,7 +52,7 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
                 built = (settings.out_dir / media_key).exists()
                 if entry is None or not built:
                     state = "new"
-                elif build_state.lookup(key, build_state.fingerprint(show, episode)) is None:
+                elif build_state.lookup(key, build_state.fingerprint(show_part, project.stamps[episode.path])) is None:
                     state = "changed"
                 elif media_key in published:
                     state = "published"

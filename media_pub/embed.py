@@ -1,0 +1,552 @@
+"""The embed index, player pages and oEmbed responses (SPEC section 3), from the built model.
+
+Pages are Jinja2 templates with autoescape; show notes go through ``notes.notes_html``
+(allowlist sanitiser), and data for the script is embedded with ``tojson``, so no script
+from metadata can run. Pages refer to media, artwork and the player's own CSS/JS with
+relative URLs, so they work from ``media-pub serve``, from ``file://`` and from any static
+host; ``embed/index.json`` and the oEmbed files carry absolute URLs from ``base_url``.
+Every file is written atomically (temp file + ``os.replace``) and left untouched when its
+content has not changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import webvtt
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from PIL import Image, UnidentifiedImageError
+
+from media_pub.errors import MediaPubError
+from media_pub.fsutil import write_atomic
+from media_pub.model import BuiltShow, Delivered, Settings, ShowType
+from media_pub.notes import notes_html, notes_text, summary
+
+STATIC_FILES = ("player.css", "player.js")   # copied to embed/
+SHOW_EPISODES = 20                            # episodes listed in a show player
+PEAK_BARS = 200                               # waveform resolution in the page
+AUDIO_FRAME = (640, 400)                      # oEmbed iframe size for audio episodes
+VIDEO_WIDTH = 640
+VIDEO_CHROME = 150                            # title and controls around the picture
+IFRAME_ALLOW = "autoplay; fullscreen; picture-in-picture; encrypted-media"
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+_env = Environment(
+    loader=PackageLoader("media_pub", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+class EmbedError(MediaPubError):
+    """An embed page could not be written (an unreadable transcript, a failed write)."""
+
+
+# --- public API --------------------------------------------------------------------------
+
+
+def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
+                 generated: datetime) -> list[str]:
+    """Write embed/index.json, the player pages, oEmbed files and player assets.
+
+    ``shows`` carry live episodes newest first (drafts and scheduled episodes are dropped
+    here too, against ``generated``). Returns the keys created or changed, in write order
+    (``embed/index.json`` last); unchanged files are not rewritten. Shows of an earlier
+    index that are not in ``shows`` stay in it while their feed exists.
+
+    Example:
+        keys = write_embeds(settings, built_shows, settings.out_dir, datetime.now(UTC))
+    """
+    # Read every transcript and image first: bad input fails before anything is written.
+    views = []
+    for built in shows:
+        show = _show_view(settings, built)
+        episodes = [
+            _episode_view(settings, built, delivered, out_dir)
+            for delivered in built.episodes
+            if delivered.episode.is_live(generated)
+        ]
+        oembeds = [_oembed(settings, built, ep, out_dir) for ep in episodes]
+        views.append((show, episodes, oembeds))
+
+    writer = _Writer(out_dir)
+    static = resources.files("media_pub") / "static"
+    for name in STATIC_FILES:
+        writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
+    index_shows = []
+    for show, episodes, oembeds in views:
+        for ep, document in zip(episodes, oembeds, strict=True):
+            writer.write(ep.page_key, _render("episode.html", show=show, ep=ep, lang=show.lang,
+                                              page_title=ep.title, data=_episode_data(show, ep)))
+            writer.write(ep.oembed_key, _json(document))
+        # a serial is heard in order: its player starts at part one
+        listed = (episodes[::-1] if show.serial else episodes)[:SHOW_EPISODES]
+        writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
+                                            page_title=show.title,
+                                            data=_show_data(show, listed)))
+        writer.remove_stale(f"embed/{show.slug}")
+        index_shows.append(_index_show(settings, show, episodes))
+    _write_index(writer, index_shows, generated)
+    return writer.keys
+
+
+def _write_index(writer: _Writer, shows: list[dict], generated: datetime) -> None:
+    """embed/index.json: these shows, plus the shows of the previous index this build did
+    not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
+    something besides ``generated`` changed, so a rebuild uploads nothing."""
+    path = writer.root / "embed/index.json"
+    previous: dict = {}
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if not isinstance(previous, dict):
+        previous = {}
+    fresh = {show["slug"]: show for show in shows}
+    merged = []
+    for old in previous.get("shows") or []:
+        slug = old.get("slug") if isinstance(old, dict) else None
+        if slug in fresh:
+            merged.append(fresh.pop(slug))
+        elif slug and (writer.root / "feeds" / f"{slug}.xml").is_file():
+            merged.append(old)
+    merged.extend(fresh.values())
+    if previous.get("version") == 1 and previous.get("shows") == merged and "generated" in previous:
+        writer.owned.add("embed/index.json")
+        return
+    writer.write("embed/index.json",
+                 _json({"version": 1, "generated": rfc3339(generated), "shows": merged}))
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2026-11-20T09:00:00Z``: UTC, whole seconds (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clock(seconds: float) -> str:
+    """``1:02:03`` or ``2:05``, as players show times."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# --- views: what the templates and JSON need, computed once --------------------------------
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float | None
+    end: float | None
+    text: str
+    speaker: str | None = None
+
+    @property
+    def start_text(self) -> str:
+        return clock(self.start or 0)
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    start: float
+    title: str
+
+    @property
+    def start_text(self) -> str:
+        return clock(self.start)
+
+
+@dataclass(frozen=True)
+class ShowView:
+    slug: str
+    title: str
+    author: str
+    lang: str
+    medium: str
+    is_video: bool
+    serial: bool
+    page_key: str
+    player_url: str
+    feed_url: str
+    artwork_url: str | None
+    artwork_href: str | None
+    rss_href: str
+    json_href: str
+    description_html: Markup
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    slug: str
+    guid: str
+    title: str
+    lang: str
+    is_video: bool
+    published: datetime
+    duration: float
+    media_key: str
+    media_type: str
+    media_bytes: int
+    page_key: str
+    oembed_key: str
+    player_url: str
+    oembed_url: str
+    page_href: str                 # from the show page
+    media_href: str
+    poster_href: str | None
+    image_key: str | None
+    image_url: str | None
+    captions_href: str | None
+    transcript_href: str | None
+    chapters_href: str | None
+    chapters_url: str | None
+    transcript_url: str | None
+    chapters: tuple[ChapterView, ...]
+    transcript: tuple[Cue, ...]
+    persons: tuple[Any, ...]
+    notes_html: Markup
+    summary: str
+    peaks: tuple[float, ...] | None
+    video_size: tuple[int, int] | None
+
+    @property
+    def published_iso(self) -> str:
+        return rfc3339(self.published)
+
+    @property
+    def published_text(self) -> str:
+        day = self.published.astimezone(timezone.utc)
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+    @property
+    def duration_text(self) -> str:
+        return clock(self.duration)
+
+    @property
+    def duration_iso(self) -> str:
+        hours, rest = divmod(int(round(self.duration)), 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"PT{hours}H{minutes}M{secs}S"
+
+    @property
+    def duration_spoken(self) -> str:
+        return spoken(self.duration)
+
+    @property
+    def media_size(self) -> str:
+        megabytes = self.media_bytes / 1_000_000
+        size = f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{self.media_bytes // 1000} kB"
+        return f"{Path(self.media_key).suffix.lstrip('.').upper()}, {size}"
+
+
+def spoken(seconds: float) -> str:
+    """``1 hour 2 minutes 3 seconds``, for screen readers."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
+             for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
+    if secs or not parts:
+        parts.append(f"{secs} second{'' if secs == 1 else 's'}")
+    return " ".join(parts)
+
+
+def _href(key: str) -> str:
+    """A key as seen from a page in embed/<show>/: relative, so any host (or file://) works."""
+    return "../../" + quote(key)
+
+
+def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
+    show = built.show
+    page_key = f"embed/{show.slug}/index.html"
+    return ShowView(
+        slug=show.slug,
+        title=show.title,
+        author=show.author,
+        lang=show.language or "en",
+        medium=show.medium.value,
+        is_video=show.medium.is_video,
+        serial=show.type == ShowType.SERIAL,
+        page_key=page_key,
+        player_url=settings.url(page_key),
+        feed_url=settings.url(show.feed_key),
+        artwork_url=settings.url(built.artwork_key) if built.artwork_key else None,
+        artwork_href=_href(built.artwork_key) if built.artwork_key else None,
+        rss_href=_href(show.feed_key),
+        json_href=_href(show.json_feed_key),
+        description_html=Markup(notes_html(show.description or "")),
+    )
+
+
+def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
+                  out_dir: Path) -> EpisodeView:
+    show, episode = built.show, delivered.episode
+    base = f"embed/{show.slug}/{episode.slug}"
+    image_key = delivered.image_key or built.artwork_key
+    is_video = delivered.media_type.startswith("video/")
+    transcript_file = _built_or_source(out_dir, delivered.transcript_key, episode.transcript)
+    transcript = (_read_transcript(transcript_file, delivered.transcript_type, episode.path)
+                  if transcript_file else ())
+    captions = (_href(delivered.transcript_key)
+                if is_video and delivered.transcript_key and delivered.transcript_type == "text/vtt"
+                else None)
+    video = episode.info.video if episode.info else None
+    return EpisodeView(
+        slug=episode.slug,
+        guid=episode.guid or "",
+        title=episode.title,
+        lang=show.language or "en",
+        is_video=is_video,
+        published=episode.published,
+        duration=delivered.duration,
+        media_key=delivered.media_key,
+        media_type=delivered.media_type,
+        media_bytes=delivered.media_bytes,
+        page_key=f"{base}.html",
+        oembed_key=f"{base}.oembed.json",
+        player_url=settings.url(f"{base}.html"),
+        oembed_url=settings.url(f"{base}.oembed.json"),
+        page_href=quote(f"{episode.slug}.html"),
+        media_href=_href(delivered.media_key),
+        poster_href=_href(image_key) if image_key else None,
+        image_key=image_key,
+        image_url=settings.url(image_key) if image_key else None,
+        captions_href=captions,
+        transcript_href=_href(delivered.transcript_key) if delivered.transcript_key else None,
+        chapters_href=_href(delivered.chapters_key) if delivered.chapters_key else None,
+        chapters_url=settings.url(delivered.chapters_key) if delivered.chapters_key else None,
+        transcript_url=(settings.url(delivered.transcript_key)
+                        if delivered.transcript_key else None),
+        chapters=tuple(ChapterView(round(c.start, 3), c.title) for c in episode.chapters
+                       if c.toc),
+        transcript=transcript,
+        persons=tuple(episode.persons),
+        notes_html=Markup(notes_html(episode.description or "")),
+        summary=summary(episode.description or ""),
+        peaks=None if is_video else _read_peaks(out_dir, delivered.peaks_key),
+        video_size=(video.width, video.height) if video and video.width and video.height else None,
+    )
+
+
+def _built_or_source(out_dir: Path, key: str | None, source: Path | None) -> Path | None:
+    if key and (out_dir / key).is_file():
+        return out_dir / key
+    if source and source.is_file():
+        return source
+    return None
+
+
+# --- transcripts and peaks ---------------------------------------------------------------
+
+
+def _read_transcript(path: Path, mime_type: str | None, sidecar: Path) -> tuple[Cue, ...]:
+    """Cues (or paragraphs) to show beside the media; the type picks the parser."""
+    kind = mime_type or ""
+    suffix = path.suffix.lower()
+    try:
+        if kind == "text/vtt" or suffix == ".vtt":
+            return _cues(webvtt.read(str(path)))
+        if kind == "application/x-subrip" or suffix == ".srt":
+            return _cues(webvtt.from_srt(str(path)))
+        text = path.read_text(encoding="utf-8-sig")
+        if kind == "application/json" or suffix == ".json":
+            return _json_cues(json.loads(text))
+        if kind == "text/html" or suffix in (".html", ".htm"):
+            text = notes_text(text)
+        return tuple(Cue(None, None, block.strip()) for block in text.split("\n\n")
+                     if block.strip())
+    except (webvtt.errors.MalformedFileError, webvtt.errors.MalformedCaptionError,
+            ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise EmbedError(f"cannot read the transcript {path.name}: {error}",
+                         sidecar, "transcript") from error
+
+
+def _cues(captions: webvtt.WebVTT) -> tuple[Cue, ...]:
+    # start_in_seconds is truncated to whole seconds; in_milliseconds keeps the cue exact
+    return tuple(
+        Cue(c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000,
+            " ".join(c.text.split()), c.voice)
+        for c in captions.captions if c.text.strip()
+    )
+
+
+def _json_cues(document: dict) -> tuple[Cue, ...]:
+    """Podcasting 2.0 JSON transcript: ``{"segments": [{"startTime", "endTime", "body"}]}``."""
+    return tuple(
+        Cue(float(s["startTime"]), float(s.get("endTime", s["startTime"])),
+            " ".join(str(s["body"]).split()), s.get("speaker"))
+        for s in document["segments"] if str(s.get("body", "")).strip()
+    )
+
+
+def _read_peaks(out_dir: Path, key: str | None) -> tuple[float, ...] | None:
+    """The waveform peaks, reduced to ``PEAK_BARS`` maxima; None when absent or unusable.
+
+    They are inlined in the page rather than fetched, so the waveform also works from
+    ``file://``; the build must write the peaks file before calling ``write_embeds``.
+    """
+    if not key or not (out_dir / key).is_file():
+        return None
+    try:
+        values = json.loads((out_dir / key).read_text(encoding="utf-8"))
+        peaks = [min(max(float(v), 0.0), 1.0) for v in values]
+    except (ValueError, TypeError):
+        return None
+    if not peaks:
+        return None
+    if len(peaks) > PEAK_BARS:
+        step = len(peaks) / PEAK_BARS
+        peaks = [max(peaks[int(i * step): max(int((i + 1) * step), int(i * step) + 1)])
+                 for i in range(PEAK_BARS)]
+    return tuple(round(p, 3) for p in peaks)
+
+
+# --- JSON documents ----------------------------------------------------------------------
+
+
+def _index_show(settings: Settings, show: ShowView, episodes: list[EpisodeView]) -> dict:
+    return {
+        "slug": show.slug,
+        "title": show.title,
+        "medium": show.medium,
+        "feed_url": show.feed_url,
+        "artwork_url": show.artwork_url,
+        "player_url": show.player_url,
+        "episodes": [
+            {
+                "slug": ep.slug,
+                "guid": ep.guid,
+                "title": ep.title,
+                "published": ep.published_iso,
+                "duration_seconds": round(float(ep.duration), 3),
+                "media_url": settings.url(ep.media_key),
+                "media_type": ep.media_type,
+                "media_bytes": ep.media_bytes,
+                "image_url": ep.image_url,
+                "player_url": ep.player_url,
+                "oembed_url": ep.oembed_url,
+                "chapters_url": ep.chapters_url,
+                "transcript_url": ep.transcript_url,
+                "summary": ep.summary,
+            }
+            for ep in episodes
+        ],
+    }
+
+
+def _oembed(settings: Settings, built: BuiltShow, ep: EpisodeView, out_dir: Path) -> dict:
+    """oEmbed 1.0: ``video`` for films, ``rich`` for audio; one iframe onto the player page."""
+    if ep.is_video:
+        width = VIDEO_WIDTH
+        aspect = ep.video_size[1] / ep.video_size[0] if ep.video_size else 9 / 16
+        height = round(width * aspect) + VIDEO_CHROME
+    else:
+        width, height = AUDIO_FRAME
+    iframe = Markup(
+        '<iframe src="{src}" width="{width}" height="{height}" title="{title}" loading="lazy"'
+        ' allow="{allow}" allowfullscreen style="border:0"></iframe>'
+    ).format(src=ep.player_url, width=width, height=height, title=ep.title, allow=IFRAME_ALLOW)
+    show = built.show
+    document: dict[str, Any] = {
+        "version": "1.0",
+        "type": "video" if ep.is_video else "rich",
+        "title": ep.title,
+        "author_name": show.author,
+    }
+    if show.link:
+        document["author_url"] = show.link
+    document["provider_name"] = urlsplit(settings.base_url).hostname or show.title
+    document["provider_url"] = settings.base_url
+    document["html"] = str(iframe)
+    document["width"] = width
+    document["height"] = height
+    thumbnail = _image_size(out_dir, ep.image_key)
+    if thumbnail:
+        document["thumbnail_url"] = ep.image_url
+        document["thumbnail_width"], document["thumbnail_height"] = thumbnail
+    return document
+
+
+def _image_size(out_dir: Path, key: str | None) -> tuple[int, int] | None:
+    if not key:
+        return None
+    try:
+        with Image.open(out_dir / key) as image:
+            return image.size
+    except (OSError, UnidentifiedImageError):
+        return None
+
+
+def _episode_data(show: ShowView, ep: EpisodeView) -> dict:
+    return {"show": show.title, "author": show.author, "episodes": [_player_item(ep)]}
+
+
+def _show_data(show: ShowView, episodes: list[EpisodeView]) -> dict:
+    return {"show": show.title, "author": show.author,
+            "episodes": [_player_item(ep) for ep in episodes]}
+
+
+def _player_item(ep: EpisodeView) -> dict:
+    """What player.js needs for one episode (embedded with ``tojson``: HTML-safe)."""
+    return {
+        "title": ep.title,
+        "src": ep.media_href,
+        "type": ep.media_type,
+        "poster": ep.poster_href,
+        "duration": ep.duration,
+        "peaks": list(ep.peaks) if ep.peaks else None,
+        "captions": ep.captions_href,
+        "lang": ep.lang,
+    }
+
+
+def _render(template: str, **context: Any) -> str:
+    return _env.get_template(template).render(**context)
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- atomic writes -----------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes keys under ``root`` atomically; ``keys`` lists those created or changed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.keys: list[str] = []
+        self.owned: set[str] = set()
+
+    def write(self, key: str, content: str | bytes) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.owned.add(key)
+        try:
+            if write_atomic(self.root / key, data):
+                self.keys.append(key)
+        except OSError as error:
+            raise EmbedError(f"cannot write: {error.strerror or error}", self.root / key) from error
+
+    def remove_stale(self, folder: str) -> None:
+        """Delete pages and oEmbed files in ``folder`` not written now (drafted or removed)."""
+        for path in sorted((self.root / folder).glob("*")):
+            key = f"{folder}/{path.name}"
+            if path.is_file() and path.name.endswith((".html", ".oembed.json")) \
+                    and key not in self.owned:
+                path.unlink()
+
+
+__all__ = ["EmbedError", "clock", "rfc3339", "spoken", "write_embeds"]
