@@ -38,12 +38,13 @@ Progress = Callable[[int, int], None]
 
 
 def phase_of(key: str) -> int:
-    """0 media/art/chapters/transcripts/other, 1 player pages, 2 feeds, 3 the embed index."""
+    """0 media, art, chapters, transcripts, player assets...; 1 player pages and oEmbed;
+    2 feeds; 3 the embed index."""
     if key == INDEX_KEY:
         return 3
     if key.startswith("feeds/") and key.endswith((".xml", ".json")):
         return 2
-    if key.startswith("embed/"):
+    if key.startswith("embed/") and key.endswith((".html", ".oembed.json")):
         return 1
     return 0
 

@@ -29,7 +29,8 @@ SHARED = ("feeds/show.xml", "feeds/show.json", "embed/index.json", "embed/show/i
 
 def make_site(out: Path, version: int = 1, episodes=("ep-1", "ep-2"), big: bool = False) -> dict[str, bytes]:
     """A build directory with a file at every SPEC section-3 key (bytes depend on version)."""
-    files: dict[str, bytes] = {"art/show.jpg": b"\xff\xd8 show art"}
+    files: dict[str, bytes] = {"art/show.jpg": b"\xff\xd8 show art", "embed/player.js": b"// player",
+                               "embed/player.css": b"audio { width: 100% }"}
     for ep in episodes:
         files[f"media/show/{ep}.mp3"] = f"ID3 {ep} v{version} ".encode() * 300
         files[f"art/show/{ep}.jpg"] = f"\xff\xd8 {ep}".encode()
@@ -93,15 +94,18 @@ def test_first_publish_uploads_everything_in_order_with_headers(tmp_path, out, b
     assert heads["embed/show/ep-1.oembed.json"]["ContentType"] == "application/json"
     assert heads["embed/show/ep-1.html"]["ContentType"] == "text/html; charset=utf-8"
     assert heads["transcripts/show/ep-1.vtt"]["ContentType"] == "text/vtt; charset=utf-8"
+    assert heads["embed/player.css"]["ContentType"] == "text/css; charset=utf-8"
+    assert heads["embed/player.js"]["ContentType"] == "text/javascript; charset=utf-8"
     assert heads["media/show/ep-1.mp3"]["CacheControl"] == "public, max-age=31536000"
     for short in ("feeds/show.xml", "feeds/show.json", "embed/index.json", "embed/show/ep-1.html"):
         assert heads[short]["CacheControl"] == "public, max-age=300"
     assert heads["media/show/long.mp3"]["ETag"].strip('"').endswith("-2")    # went up in parts
 
     order = _put_order(bucket.proxy)
-    last_asset = max(order.index(k) for k in files if k.startswith(("media/", "art/", "chapters/", "transcripts/")))
+    last_asset = max(order.index(k) for k in files
+                     if k.startswith(("media/", "art/", "chapters/", "transcripts/", "embed/player.")))
     first_feed = min(order.index(k) for k in ("feeds/show.xml", "feeds/show.json"))
-    assert last_asset < min(order.index(k) for k in files if k.startswith("embed/show/")) 
+    assert last_asset < min(order.index(k) for k in files if k.startswith("embed/show/"))
     assert max(order.index(k) for k in files if k.startswith("embed/show/")) < first_feed
     assert max(order.index(k) for k in ("feeds/show.xml", "feeds/show.json")) < order.index("embed/index.json")
     assert order.index("embed/index.json") < order.index(".media-pub/manifest.json")
