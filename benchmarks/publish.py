@@ -138,14 +138,20 @@ def main() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(f"episode {n} ".encode().ljust(2048, b"."))
         proxy = RecordingProxy(endpoint)
-        print(f"\nno-op publish of {count} objects (requests counted by a proxy)")
+        print(f"\nno-op publish of {count} objects (best of {args.rounds}; requests counted by a proxy)")
         print(f"{'tool':<11}{'seconds':>9}{'requests':>10}{'PUTs':>6}{'peak MB':>9}  same-size change caught")
-        for tool, call in (("awscli", awscli), ("media-pub", media_pub)):
+        tools = (("awscli", awscli), ("media-pub", media_pub))
+        for tool, call in tools:
+            call(folder, f"s3://bench/noop-{tool}", endpoint)
+        best: dict[str, tuple[float, int, int, int]] = {}
+        for round_ in range(args.rounds):
+            for tool, call in tools[:: 1 if round_ % 2 == 0 else -1]:
+                proxy.clear()
+                seconds, peak = call(folder, f"s3://bench/noop-{tool}", proxy.url)
+                run_ = (seconds, proxy.count(), proxy.count("PUT"), peak)
+                best[tool] = min(best.get(tool, run_), run_)
+        for tool, call in tools:
             target = f"s3://bench/noop-{tool}"
-            call(folder, target, endpoint)
-            proxy.clear()
-            seconds, peak = call(folder, target, proxy.url)
-            requests, puts = proxy.count(), proxy.count("PUT")
             changed = folder / "media/show/ep-0007.mp3"
             stat = changed.stat()
             changed.write_bytes(changed.read_bytes().replace(b"episode 7 ", b"EPISODE 7 "))
@@ -155,6 +161,7 @@ def main() -> None:
             caught = any(p.endswith("ep-0007.mp3") for p in proxy.writes())
             changed.write_bytes(changed.read_bytes().replace(b"EPISODE 7 ", b"episode 7 "))
             os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            seconds, requests, puts, peak = best[tool]
             print(f"{tool:<11}{seconds:>9.2f}{requests:>10}{puts:>6}{peak:>9}  {'yes' if caught else 'no'}")
         proxy.close()
     finally:

@@ -133,6 +133,7 @@ class HashCache:
     def __init__(self, file: Path | None = None):
         self.file = file
         self.entries: dict[str, list] = {}
+        self.dirty = False
         try:
             self.entries = json.loads(file.read_text("utf-8")) if file else {}
         except (OSError, ValueError):
@@ -143,18 +144,19 @@ class HashCache:
         return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
     def sha256(self, path: Path) -> str:
-        name = str(path.resolve())
-        before = self._signature(path.stat())
+        name = os.path.abspath(path)
+        before = self._signature(os.stat(name))
         cached = self.entries.get(name)
         if cached and cached[:4] == before:
             return cached[4]
         digest = sha256(path)
         if self._signature(path.stat()) == before:    # not written to while we read it
             self.entries[name] = [*before, digest]
+            self.dirty = True
         return digest
 
     def save(self) -> None:
-        if self.file:
+        if self.file and self.dirty:
             live = {name: entry for name, entry in self.entries.items() if os.path.exists(name)}
             write_atomic(self.file, json.dumps(live).encode())
 
