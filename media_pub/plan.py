@@ -5,7 +5,7 @@ manifest (``.media-pub/manifest.json``: key -> sha256, size, ETag as of the last
 publish) and one ListObjectsV2 page walk. A file is skipped only when all three agree:
 its sha256 and size equal the manifest's, and the listing still shows the manifest's
 ETag and size (so nobody replaced the object since). A changed file of the same size has
-a different sha256, so it is caught. See docs/publishing.md.
+a different sha256, so it is caught. The README's Publishing section explains the design.
 """
 
 from __future__ import annotations
