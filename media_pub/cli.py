@@ -366,3 +366,75 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
     say(f"{checked} feed(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(ExitStatus.ERROR)
+
+
+@cli.command()
+@click.argument("shows", nargs=-1)
+@click.option("--to", "target", metavar="TARGET",
+              help="A folder (relative to the project) or s3://bucket/prefix (default: storage.target, else public/).")
+@click.option("--dry-run", is_flag=True, help="List what would change; build nothing, upload nothing.")
+@click.option("--prune", is_flag=True,
+              help="Delete published objects the build no longer has (after the new feeds are up).")
+@click.option("--force", is_flag=True, help="Upload even when validate finds errors (not recommended).")
+@pass_context
+@handle_errors
+def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: bool, prune: bool,
+            force: bool) -> None:
+    """Build, then upload to the storage target: media first, feeds and the embed index last.
+
+    Unchanged objects are skipped; nothing remote is deleted without --prune.
+
+    Example: media-pub publish --to s3://my-bucket/podcasts --dry-run
+    """
+    from media_pub.build import build as run_build
+    from media_pub.publish import publish as run_publish
+
+    settings = ctx.settings(**{"storage.target": target})
+    if not dry_run:
+        with ProgressDisplay(ctx.quiet) as progress:
+            built = run_build(settings, shows, progress=progress)
+        if built.failed:
+            finish_build(built)   # exits: a failed build is never published
+        say(f"Built {sum(len(s.episodes) for s in built.shows)} live episode(s) in {built.seconds:.1f}s.")
+    from media_pub.validate import gate_publish, has_errors
+
+    findings = gate_publish(settings, shows, force=force)   # a feed with errors: FeedError, nothing uploaded
+    for finding in findings:
+        click.echo(finding.line(), err=True)
+    if has_errors(findings):
+        click.echo("WARNING: --force: uploading feeds that fail validation; Apple or Spotify may reject them.",
+                   err=True)
+    with BytesBar(ctx.quiet) as bar:
+        report = run_publish(settings, shows, dry_run=dry_run, prune=prune, progress=bar)
+    if dry_run:
+        for action in report.actions:
+            size = f" ({action.size} bytes)" if action.kind == "upload" else ""
+            click.echo(f"{action.kind:<7}{action.key}  [{action.reason}]{size}")
+    for key in report.uploaded if not dry_run else ():
+        log.debug("uploaded %s", key)
+    for failure in report.failures:
+        click.echo(f"Error: {failure.message}", err=True)
+    say(report.summary)
+    if report.failures:
+        sys.exit(report.exit_code)
+
+
+class BytesBar:
+    """A progress bar over bytes sent, drawn on a terminal only (not when piped, not with -q)."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        return self if self.enabled else None
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+    def __call__(self, sent: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Uploading", file=sys.stderr,
+                                         show_pos=False, show_percent=True, width=30)
+        self.bar.update(sent - self.bar.pos)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from media_pub.build import BuildState
 from media_pub.model import Settings
@@ -42,13 +43,15 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
-            media_key = f"media/{key}{show.delivery.extension}"
+            entry = build_state.entries.get(key)
+            # The delivered extension is the one the last build made (the show's format).
+            suffix = Path(entry["path"]).suffix if entry and entry.get("path") else show.delivery.extension
+            media_key = f"media/{key}{suffix}"
             if episode.draft:
                 state = "draft"
             elif episode.is_scheduled(now):
                 state = "scheduled"
             else:
-                entry = build_state.entries.get(key)
                 built = (settings.out_dir / media_key).exists()
                 if entry is None or not built:
                     state = "new"

@@ -232,3 +232,12 @@ def test_long_notes_are_cut_in_description_and_kept_whole_in_content_encoded(tmp
     root = etree.fromstring((tmp_path / "public/feeds/demo.xml").read_bytes())
     brief = root.xpath("//item[enclosure[contains(@url, 'short')]]")[0]
     assert brief.find("{http://purl.org/rss/1.0/modules/content/}encoded") is None
+
+
+def test_status_says_published_after_a_publish(project: Path, tmp_path: Path):
+    result = run(project, "publish", "--to", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(run(project, "status", "--json").stdout)["episodes"]
+    states = {row["episode"]: row["state"] for row in rows}
+    assert states == {"001-first": "published", "002-second": "published", "003-draft": "draft",
+                      "004-later": "scheduled"}

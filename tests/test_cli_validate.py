@@ -150,3 +150,28 @@ def test_the_sample_shows_pass(tmp_path: Path):
     shutil.copyfile(REPO / "media-pub.toml", tmp_path / "media-pub.toml")
     result = run(tmp_path)
     assert result.exit_code == 0, result.stdout
+
+
+def test_publish_refuses_a_feed_that_fails_validation_unless_forced(tmp_path):
+    """Artwork too small for Apple: publish uploads nothing; --force uploads and says so."""
+    from click.testing import CliRunner
+
+    from media_factory import make_image
+    from media_pub.cli import cli
+    from project_factory import make_episode, make_show, write_site
+
+    project = tmp_path / "project"
+    project.mkdir()
+    write_site(project)
+    make_show(project)
+    make_image(project / "feeds/art/demo.jpg", size=600)
+    make_episode(project, "demo", "ep")
+    target = tmp_path / "site"
+    refused = CliRunner().invoke(cli, ["--project", str(project), "publish", "--to", str(target)])
+    assert refused.exit_code == 1
+    assert "apple.artwork.size" in refused.stderr and "Traceback" not in refused.output
+    assert not target.exists() or not any(target.rglob("*.xml"))
+    forced = CliRunner().invoke(cli, ["--project", str(project), "publish", "--to", str(target), "--force"])
+    assert forced.exit_code == 0, forced.stderr
+    assert "--force" in forced.stderr
+    assert (target / "feeds/demo.xml").is_file() and (target / "media/demo/ep.mp3").is_file()

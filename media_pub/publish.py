@@ -1,0 +1,281 @@
+"""Put the build directory on the storage target, in an order that never breaks a feed.
+
+Order: media, artwork, chapters and transcripts; then player pages and oEmbed; then the
+feeds; then ``embed/index.json``; then the manifest; then, with ``prune``, deletions. A
+phase starts only when every upload before it succeeded, so a feed never goes up before
+what it references, and a failed publish leaves the old feeds and index in place. Objects
+are deleted only after the new feeds and index are up, so the live feed never loses a file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from media_pub.errors import ExitStatus, StorageError
+from media_pub.fsutil import write_atomic
+from media_pub.model import MIME_TYPES, Settings
+from media_pub.plan import (
+    Entry,
+    HashCache,
+    LocalFile,
+    Manifest,
+    Plan,
+    hash_all,
+    list_remote,
+    make_plan,
+    read_remote,
+    scan,
+    show_of,
+)
+from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
+
+log = logging.getLogger(__name__)
+SHORT_CACHE = "public, max-age=300"        # feeds, index, pages, oEmbed: change every publish
+LONG_CACHE = "public, max-age=31536000"    # media and artwork (not "immutable": keys are reused)
+INDEX_KEY = "embed/index.json"
+PHASES = ("media and artwork", "player pages", "feeds", "embed index")
+
+# progress(bytes_sent, bytes_total), called as bytes go out (from one thread at a time).
+Progress = Callable[[int, int], None]
+
+
+def phase_of(key: str) -> int:
+    """0 media, art, chapters, transcripts, player assets...; 1 player pages and oEmbed;
+    2 feeds; 3 the embed index."""
+    if key == INDEX_KEY:
+        return 3
+    if key.startswith("feeds/") and key.endswith((".xml", ".json")):
+        return 2
+    if key.startswith("embed/") and key.endswith((".html", ".oembed.json")):
+        return 1
+    return 0
+
+
+def content_type(key: str) -> str:
+    """The Content-Type stored with ``key`` (STANDARDS 7.1), from model.MIME_TYPES."""
+    suffix = Path(key).suffix.lower()
+    if suffix == ".json" and key.startswith("feeds/"):
+        return "application/feed+json"
+    kind = MIME_TYPES.get(suffix, "application/octet-stream")
+    if kind.startswith("text/") or kind == "application/rss+xml":
+        kind += "; charset=utf-8"
+    return kind
+
+
+def cache_control(key: str) -> str:
+    return LONG_CACHE if key.startswith(("media/", "art/")) else SHORT_CACHE
+
+
+@dataclass(frozen=True)
+class Failure:
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change, done or (with dry_run) to be done."""
+
+    kind: Literal["upload", "delete", "keep"]
+    key: str
+    reason: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    target: str
+    uploaded: tuple[str, ...] = ()     # in upload order (with dry_run: would be uploaded)
+    skipped: tuple[str, ...] = ()      # unchanged, not sent again
+    deleted: tuple[str, ...] = ()      # pruned (with dry_run: would be pruned)
+    kept: tuple[str, ...] = ()         # published but no longer built; kept without --prune
+    bytes: int = 0
+    seconds: float = 0.0
+    failures: tuple[Failure, ...] = ()
+    dry_run: bool = False
+    in_place: bool = False             # the target is the build directory itself
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> ExitStatus:
+        return ExitStatus.OK if self.ok else ExitStatus.PARTIAL
+
+    @property
+    def summary(self) -> str:
+        size = _size(self.bytes)
+        if self.in_place:
+            return (f"Published in place: {self.target} is the build directory "
+                    f"({len(self.skipped)} objects, nothing to copy).")
+        if self.dry_run:
+            line = (f"Dry run for {self.target}: would upload {len(self.uploaded)} ({size}), "
+                    f"skip {len(self.skipped)}, delete {len(self.deleted)}; nothing was changed.")
+        else:
+            line = (f"Published to {self.target}: uploaded {len(self.uploaded)} ({size}), "
+                    f"skipped {len(self.skipped)}, deleted {len(self.deleted)} in {self.seconds:.1f}s.")
+        if self.kept:
+            line += f" {len(self.kept)} published objects are no longer built; --prune deletes them."
+        if self.failures:
+            line += (f" {len(self.failures)} failed; the previous feeds and embed index were left in place. "
+                     "Run publish again to finish.")
+        return line
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    raise AssertionError
+
+
+def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, out: Path | None = None,
+            dry_run: bool = False, prune: bool = False, progress: Progress | None = None,
+            storage: Storage | None = None) -> PublishReport:
+    """Publish the build directory to ``target`` (default ``settings.storage.target``).
+
+    Unchanged objects are skipped (content-exact, see plan.py). A no-op publish makes two
+    requests and takes no lock; otherwise the target's lock is held and the state re-read
+    under it. Per-object failures are returned in the report, not raised.
+
+    Example:
+        >>> publish(settings, target="s3://media/site").summary
+        'Published to s3://media/site/: uploaded 12 (41.3 MB), skipped 3, deleted 0 in 4.2s.'
+    """
+    started = time.monotonic()
+    out_dir = Path(out) if out else settings.out_dir
+    if not out_dir.is_dir():
+        raise StorageError("nothing to publish: the build directory does not exist; run `media-pub build`",
+                           out_dir)
+    store = storage or open_target(settings, target)
+    shows = tuple(shows)
+    local = scan(out_dir)
+    if store.is_folder(out_dir):
+        # build writes its outputs atomically in the same order, so they are published already.
+        keys = tuple(k for k in local if not shows or show_of(k) in (None, *shows))
+        if not dry_run:
+            _record(settings, store.description, {key: None for key in local})
+        return PublishReport(store.description, skipped=keys, in_place=True, dry_run=dry_run,
+                             seconds=time.monotonic() - started)
+    cache = HashCache(settings.state_dir / "hashes.json")
+    manifest, remote = read_remote(store, local)
+    the_plan = make_plan(local, manifest, remote, shows, cache=cache)
+    if dry_run or the_plan.is_noop(prune):
+        if not dry_run:
+            _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()},
+                    cache)
+        return _planned(store.description, the_plan, prune, dry_run, time.monotonic() - started)
+    with store.lock(default_owner()):
+        # Every publish rewrites the manifest: if it is unchanged, so is what we planned against.
+        now = Manifest.from_json(store.get(MANIFEST_KEY))
+        if now != manifest:
+            the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache)
+        report, entries = _run(store, local, the_plan, prune, progress, started, cache)
+    _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()}, cache)
+    return report
+
+
+def _record(settings: Settings, target: str, objects: dict[str, str | None], cache: HashCache | None = None) -> None:
+    """Remember locally what is published where (read by ``status``); sha256 None: in place."""
+    record = {"target": target, "objects": dict(sorted(objects.items()))}
+    try:
+        write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
+        if cache:
+            cache.save()
+    except OSError as error:   # the publish itself is done; only status loses its hint
+        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json",
+                    error.strerror or error)
+
+
+def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
+    """Hash at low CPU priority (this thread only, on Linux) so uploads keep their pace."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+    except (AttributeError, OSError):
+        pass
+    return hash_all(files, 1, cache)
+
+
+def _ordered(the_plan: Plan):
+    return sorted(the_plan.uploads, key=lambda change: (phase_of(change.key), change.key))
+
+
+def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: float) -> PublishReport:
+    uploads = _ordered(the_plan)
+    actions = [Action("upload", c.key, c.reason, c.file.size) for c in uploads]
+    actions += [Action("delete" if prune else "keep", key, "no longer built") for key in the_plan.extra]
+    return PublishReport(
+        target, uploaded=tuple(c.key for c in uploads), skipped=the_plan.skipped,
+        deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra,
+        bytes=sum(c.file.size for c in uploads), seconds=seconds, dry_run=dry_run, actions=tuple(actions))
+
+
+def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: bool, progress: Progress | None,
+         started: float, cache: HashCache) -> tuple[PublishReport, dict[str, Entry]]:
+    uploads = _ordered(the_plan)
+    total = sum(c.file.size for c in uploads)
+    sent = 0
+    guard = threading.Lock()
+
+    def on_bytes(count: int) -> None:
+        nonlocal sent
+        with guard:
+            sent += count
+            if progress:
+                progress(sent, total)
+
+    failures: dict[str, str] = {}
+    uploaded: list[str] = []
+    with ThreadPoolExecutor(1) as hasher:
+        # The manifest needs each uploaded file's sha256; hash while the network works.
+        hashed = hasher.submit(_hash_quietly, [c.file for c in uploads], cache)
+        for phase in range(len(PHASES)):
+            batch = [c for c in uploads if phase_of(c.key) == phase]
+            if not batch:
+                continue
+            if failures:
+                break     # never put feeds or the index up over a missing file
+            failed = store.upload([Upload(c.key, c.file.path, c.file.size, content_type(c.key),
+                                          cache_control(c.key)) for c in batch], on_bytes)
+            failures.update(failed)
+            uploaded += [c.key for c in batch if c.key not in failed]
+        hashes = {**the_plan.hashes, **hashed.result()}
+
+    deletes = the_plan.extra if prune and not failures else ()
+    entries = dict(the_plan.verified)
+    try:
+        after = list_remote(store, local)
+        for key in uploaded:
+            there = after.get(key)
+            if there is not None and there.size == local[key].size:
+                entries[key] = Entry(hashes[key], there.size, there.etag)
+        for key in (*failures, *deletes):
+            entries.pop(key, None)
+        store.put_bytes(MANIFEST_KEY, Manifest(entries).to_json(), "application/json", "no-store")
+    except StorageError as error:
+        failures[MANIFEST_KEY] = f"{error} (the next publish re-checks and re-sends what it cannot verify)"
+        deletes = ()
+    deleted: tuple[str, ...] = ()
+    if deletes:
+        failed = store.delete(deletes)
+        failures.update(failed)
+        deleted = tuple(key for key in deletes if key not in failed)
+    return PublishReport(
+        store.description, uploaded=tuple(uploaded), skipped=the_plan.skipped, deleted=deleted,
+        kept=() if prune else the_plan.extra, bytes=sum(local[k].size for k in uploaded),
+        seconds=time.monotonic() - started,
+        failures=tuple(Failure(key, message) for key, message in failures.items()),
+        actions=tuple([Action("upload", k, "", local[k].size) for k in uploaded]
+                      + [Action("delete", k, "no longer built") for k in deleted])), entries
