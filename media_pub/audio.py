@@ -121,7 +121,8 @@ def _measure(path: Path, layout: str | None, *, true_peak: bool,
              excerpt: tuple[float, float] | None = None) -> tuple[Loudness, float]:
     chain = (_shape(layout) + "," if layout else "") + _meter(true_peak)
     tail, decoded = ffmpeg.run(
-        _excerpt_args(excerpt) + ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", chain, "-f", "null", "-"],
+        _excerpt_args(excerpt)
+        + ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", chain, "-f", "null", "-"],
         file=path, duration=duration, progress=progress)
     return _parse_summary(tail, path), decoded
 

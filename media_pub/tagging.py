@@ -17,8 +17,7 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen._tags import PaddingInfo
-from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, CTOCFlags,
-                         Encoding, PictureType)
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, CTOCFlags, Encoding, PictureType
 from mutagen.mp4 import MP4, MP4Cover
 
 from media_pub import ffmpeg

@@ -69,7 +69,7 @@ def s3_settings(tmp_path: Path, bucket) -> Settings:
 def _put_order(proxy) -> list[str]:
     """Object keys in the order their uploads completed at the server (PUT/POST per key, last one)."""
     seen: dict[str, int] = {}
-    for index, (method, path, query) in enumerate(proxy.requests):
+    for index, (method, path, _query) in enumerate(proxy.requests):
         if method in ("PUT", "POST") and "/site/" in path:
             seen[path.split("/site/", 1)[1]] = index
     return sorted(seen, key=seen.get)
@@ -436,14 +436,14 @@ def test_cli_publish_to_s3_never_prints_secrets_even_with_v(sample_project, buck
     assert failed.returncode == ExitStatus.PARTIAL
     assert f"Error: s3://{bucket.name}/site/media/my-show/welcome.mp3: upload failed: InternalError" in failed.stderr
     assert "Traceback" not in failed.stderr
-    assert f"site/feeds/my-show.xml" not in bucket.keys()
+    assert "site/feeds/my-show.xml" not in bucket.keys()
 
     bucket.proxy.fail = None
     done = run_cli("-v", "--project", str(sample_project), "publish", "--to", target, cwd=tmp_path, env=env)
 
     assert done.returncode == 0, done.stderr
     assert f"Published to s3://{bucket.name}/site/: uploaded" in done.stderr
-    assert f"site/feeds/my-show.xml" in bucket.keys()
+    assert "site/feeds/my-show.xml" in bucket.keys()
     for result in (failed, done):
         output = result.stdout + result.stderr
         assert "settings from" in output            # -v really was on

@@ -71,7 +71,7 @@ def test_s3_acl_is_sent_only_when_configured(tmp_path, bucket):
     s3(bucket).upload([upload(tmp_path, "a.jpg", b"a")])
     s3(bucket, acl="public-read").upload([upload(tmp_path, "b.jpg", b"b")])
     acl = {path.rsplit("/", 1)[1]: h.get("x-amz-acl") for (m, path, _), h in
-           zip(bucket.proxy.requests, bucket.proxy.headers) if m == "PUT"}
+           zip(bucket.proxy.requests, bucket.proxy.headers, strict=True) if m == "PUT"}
     assert acl == {"a.jpg": None, "b.jpg": "public-read"}
 
 
