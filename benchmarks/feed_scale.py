@@ -40,7 +40,7 @@ def make_project(root: Path, episodes: int) -> None:
         'categories = ["Society & Culture"]\nexplicit = false\nartwork = "big.jpg"\n')
     folder = root / "episodes" / "big"
     folder.mkdir(parents=True)
-    seed = make_audio(root / "seed.mp3", 0.3, channels=1)
+    seed = make_audio(root / "seed.mp3", 1.0, channels=1)
     start = datetime(2000, 1, 1, tzinfo=timezone.utc)
     for n in range(episodes):
         stem = f"ep-{n:05d}"

@@ -367,6 +367,9 @@ def encode(source: Path, out: Path, delivery: Delivery, *,
         raise EncodeError(f"truncated or corrupt: decoded {decoded:.1f} s of the "
                           f"{info.duration:.1f} s its header promises", file=source, field="media")
     if is_silent(measured):
+        if decoded < 0.4:   # EBU R128 gates in 400 ms blocks: a shorter clip has no loudness
+            raise EncodeError(f"too short to measure its loudness ({decoded:.2f} s; at least 0.4 s)",
+                              file=source, field="media")
         raise EncodeError("the audio is silent (nothing to normalise); refusing to deliver it",
                           file=source, field="media")
     jingles: tuple[_Part | None, _Part | None] = (None, None)

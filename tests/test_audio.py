@@ -196,3 +196,13 @@ def test_probe_loudness_reports_lufs_true_peak_and_lra(tmp_path):
     text = CliRunner().invoke(cli, ["probe", "--loudness", str(source)]).output
     assert f"loudness     {integrated:.1f} LUFS, true peak {peak:.1f} dBTP" in text
     assert "LUFS" not in CliRunner().invoke(cli, ["probe", str(source)]).output
+
+
+def test_a_clip_too_short_to_measure_says_so(tmp_path, media):
+    from media_pub.audio import encode
+    from media_pub.errors import EncodeError
+    from media_pub.model import Delivery
+
+    clip = media.audio(tmp_path / "blip.wav", 0.25)
+    with pytest.raises(EncodeError, match="too short to measure its loudness"):
+        encode(clip, tmp_path / "out.mp3", Delivery())
