@@ -161,7 +161,7 @@ def build(
     state = BuildState(settings.state_dir / "build.json")
     persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
 
-    if _write_back_guids(project, settings, persist_show_guid, now):
+    if _write_back_guids(project, settings, persist_show_guid):
         project = load_project(settings, shows)    # re-read what was written back
     plans: list[tuple[Show, list[Episode]]] = []
     for show in project.shows:
@@ -229,7 +229,7 @@ def build(
     return report
 
 
-def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool, now: datetime) -> bool:
+def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool) -> bool:
     """Give every show and non-draft episode its permanent GUID; True if a file was written."""
     wrote = False
     for show in project.shows:
