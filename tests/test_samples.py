@@ -135,3 +135,24 @@ def test_bethlem_ceramics_feed_is_a_five_part_video_series(built: Path):
     assert "final" in episodes[-1]["title"].lower()
     xml = (built / "feeds/bethlem-ceramics.xml").read_text("utf-8")
     assert "<podcast:medium>video</podcast:medium>" in xml
+
+
+def test_sample_episodes_are_delivered_at_target_loudness_with_a_waveform(built: Path):
+    """The README's first command: every delivered podcast episode is MP3 at -16 LUFS (the
+    show's target) with true peak under -1 dBTP, measured by ffmpeg's own ebur128 meter, and
+    carries the peaks its player page draws as a seek bar. Mono files are metered as
+    dual-mono (as players play them on both speakers; a plain one-channel reading is 3 LU lower)."""
+    import json
+
+    for media in sorted((built / "media/locked-up-living").iterdir()):
+        assert media.suffix == ".mp3"                     # the WAV source too
+        meter = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(media), "-af",
+                                "ebur128=peak=true:dualmono=true", "-f", "null", "-"], capture_output=True, text=True)
+        summary = meter.stderr.rsplit("Summary:", 1)[1]
+        integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+        peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+        assert abs(integrated - -16.0) <= 1.0 and peak <= -1.0, (media.name, integrated, peak)
+        peaks = json.loads((built / f"embed/locked-up-living/{media.stem}.peaks.json").read_text())
+        assert 100 <= len(peaks) <= 1000 and max(peaks) > 0.1 and all(0 <= p <= 1 for p in peaks)
+        page = (built / f"embed/locked-up-living/{media.stem}.html").read_text()
+        assert "wave" in page
