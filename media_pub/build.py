@@ -99,14 +99,16 @@ class BuildState:
         return DeliveryOutcome(key, path, cached=True, duration=entry["duration"],
                                loudness=Loudness(**loudness) if loudness else None,
                                normalization=entry.get("normalization"),
-                               peaks=tuple(entry.get("peaks") or ()))
+                               peaks_record=path.with_suffix(".json") if entry.get("peaks") else None)
 
     def record(self, key: str, fingerprint: str, outcome: DeliveryOutcome) -> None:
         self.entries[key] = {
             "fingerprint": fingerprint, "path": str(outcome.path),
             "duration": outcome.duration, "normalization": outcome.normalization,
             "loudness": asdict(outcome.loudness) if outcome.loudness else None,
-            "peaks": list(outcome.peaks) if outcome.peaks else None,
+            # Only whether there are peaks: the delivery cache's record beside the file holds
+            # them, and copying 1,000 numbers per episode here made no-op builds slow.
+            "peaks": bool(outcome.peaks or outcome.peaks_record),
         }
         self.dirty = True
 
@@ -290,10 +292,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             transcript_key = f"transcripts/{show.slug}/{episode.slug}{suffix}"
             transcript_type = MIME_TYPES[suffix]
             _place(out_dir, transcript_key, episode.transcript, report)
-        peaks_key = None
-        if outcome.peaks:
-            peaks_key = f"embed/{show.slug}/{episode.slug}.peaks.json"
-            _write(out_dir, peaks_key, json.dumps([round(p, 3) for p in outcome.peaks]).encode(), report)
+        peaks_key = _place_peaks(out_dir, f"embed/{show.slug}/{episode.slug}.peaks.json", outcome, report)
         keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
@@ -310,6 +309,22 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             peaks_key=peaks_key,
         ))
     return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered))
+
+
+def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: BuildReport) -> str | None:
+    """The player's waveform: from a fresh encode, or (when missing) from the cache's record."""
+    peaks = outcome.peaks
+    if not peaks and outcome.peaks_record is not None:
+        if (out_dir / key).exists():
+            return key
+        try:
+            peaks = tuple(json.loads(outcome.peaks_record.read_text("utf-8")).get("peaks", ()))
+        except (OSError, ValueError):
+            return None   # no waveform: the player works without one
+    if not peaks:
+        return None
+    _write(out_dir, key, json.dumps([round(p, 3) for p in peaks]).encode(), report)
+    return key
 
 
 def _image_ext(path: Path) -> str:

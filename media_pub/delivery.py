@@ -57,6 +57,7 @@ class DeliveryOutcome:
     loudness: Loudness | None = None  # of the delivered file
     normalization: str | None = None  # linear | dynamic | copy
     peaks: tuple[float, ...] = field(default=(), repr=False)  # 0..1 waveform for the player
+    peaks_record: Path | None = None  # where cached peaks can be read, when ``peaks`` is not loaded
     error: MediaPubError | None = None
 
 

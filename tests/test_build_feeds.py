@@ -241,3 +241,17 @@ def test_status_says_published_after_a_publish(project: Path, tmp_path: Path):
     states = {row["episode"]: row["state"] for row in rows}
     assert states == {"001-first": "published", "002-second": "published", "003-draft": "draft",
                       "004-later": "scheduled"}
+
+
+def test_a_cache_hit_restores_a_missing_waveform(project: Path):
+    assert run(project, "build").exit_code == 0
+    peaks = project / "public/embed/demo/001-first.peaks.json"
+    original = peaks.read_bytes()
+    assert len(json.loads(original)) >= 10   # a 1.5 s clip: a short waveform
+    peaks.unlink()
+    result = run(project, "build")
+    assert result.exit_code == 0 and "0 encoded" in result.stderr
+    assert peaks.read_bytes() == original
+    other = run(project, "build", "--out", "elsewhere")           # a new build folder, all from cache
+    assert "0 encoded" in other.stderr
+    assert (project / "elsewhere/embed/demo/001-first.peaks.json").read_bytes() == original
