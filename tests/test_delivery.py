@@ -141,7 +141,10 @@ def test_one_bad_episode_does_not_stop_the_others(tmp_path):
 
 @pytest.mark.slow
 def test_interrupted_encode_leaves_no_partial_file_and_next_build_recovers(tmp_path):
-    source = speechlike(tmp_path / "long.wav", 40)
+    # Long enough that ffmpeg reports progress before it finishes, even on an idle machine
+    # (a 40 s clip could encode within one progress interval, jumping from 0.1 to 1.0).
+    seconds = 240
+    source = speechlike(tmp_path / "long.wav", seconds)
     cache = tmp_path / "cache"
     job = DeliveryJob("lul/long", source, Delivery(), DeliveryTags("Long"))
     seen = []
@@ -160,7 +163,7 @@ def test_interrupted_encode_leaves_no_partial_file_and_next_build_recovers(tmp_p
 
     [outcome] = deliver_episodes([job], cache)
     assert outcome.error is None and not outcome.cached
-    assert outcome.duration == pytest.approx(40.0, abs=0.2)
+    assert outcome.duration == pytest.approx(seconds, abs=0.2)
 
 
 def test_progress_is_reported_per_job_up_to_done(tmp_path):
