@@ -73,6 +73,14 @@ MIME_TYPES: dict[str, str] = {
 }
 
 
+def media_type(key: str) -> str:
+    """The media type of an output key (``feeds/show.json`` is a JSON Feed), without parameters."""
+    suffix = key[key.rfind("."):].lower() if "." in key.rsplit("/", 1)[-1] else ""
+    if suffix == ".json" and key.startswith("feeds/"):
+        return "application/feed+json"
+    return MIME_TYPES.get(suffix, "application/octet-stream")
+
+
 @dataclass(frozen=True)
 class StorageSettings:
     """Where ``publish`` puts the build: a folder, or ``s3://bucket/prefix``."""

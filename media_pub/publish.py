@@ -22,7 +22,7 @@ from typing import Literal
 
 from media_pub.errors import ExitStatus, StorageError
 from media_pub.fsutil import write_atomic
-from media_pub.model import MIME_TYPES, Settings
+from media_pub.model import Settings, media_type
 from media_pub.plan import (
     Entry,
     HashCache,
@@ -62,10 +62,7 @@ def phase_of(key: str) -> int:
 
 def content_type(key: str) -> str:
     """The Content-Type stored with ``key`` (STANDARDS 7.1), from model.MIME_TYPES."""
-    suffix = Path(key).suffix.lower()
-    if suffix == ".json" and key.startswith("feeds/"):
-        return "application/feed+json"
-    kind = MIME_TYPES.get(suffix, "application/octet-stream")
+    kind = media_type(key)
     if kind.startswith("text/") or kind == "application/rss+xml":
         kind += "; charset=utf-8"
     return kind

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from media_pub.errors import MediaPubError
-from media_pub.model import MIME_TYPES
+from media_pub.model import media_type
 
 HOST = "127.0.0.1"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -32,11 +32,7 @@ class ServeError(MediaPubError):
 
 def content_type(key: str) -> str:
     """The Content-Type ``publish`` would store for ``key`` (a path under the build root)."""
-    suffix = Path(key).suffix.lower()
-    if suffix == ".json" and key.startswith("feeds/"):
-        kind = "application/feed+json"
-    else:
-        kind = MIME_TYPES.get(suffix, "application/octet-stream")
+    kind = media_type(key)
     if kind.startswith(_TEXT_TYPES):
         kind += "; charset=utf-8"
     return kind
