@@ -22,14 +22,13 @@ from media_pub import feed
 from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.embed import write_embeds
 from media_pub.errors import MediaPubError
-from media_pub.fsutil import place_file, write_atomic
+from media_pub.fsutil import StateFile, place_file, write_atomic
 from media_pub.guids import ensure_episode_guid, ensure_show_guid
 from media_pub.metadata import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.notes import notes_text
 from media_pub.project import Project, load_project
 
-STATE_VERSION = 1
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
 
@@ -55,23 +54,12 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class BuildState:
+class BuildState(StateFile):
     """What earlier builds delivered, keyed by episode: lets a no-op build skip hashing.
 
     An entry is reused only when the source's size and mtime and the job's fingerprint
     (delivery settings and tags) are unchanged and the cached output still exists.
     """
-
-    def __init__(self, file: Path):
-        self.file = file
-        self.entries: dict[str, dict] = {}
-        self.dirty = False
-        try:
-            data = json.loads(file.read_text("utf-8"))
-            if data.get("version") == STATE_VERSION:
-                self.entries = data["entries"]
-        except (OSError, ValueError, KeyError):
-            pass
 
     @staticmethod
     def show_part(show: Show) -> str:
@@ -122,10 +110,6 @@ class BuildState:
             self.entries[key] = {"fingerprint": fingerprint}
             self.dirty = True
 
-    def save(self) -> None:
-        if self.dirty:
-            write_atomic(self.file, json.dumps({"version": STATE_VERSION, "entries": self.entries}).encode())
-            self.dirty = False
 
 
 def _tags(show: Show, episode: Episode) -> DeliveryTags:

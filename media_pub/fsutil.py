@@ -1,11 +1,13 @@
-"""Atomic, idempotent file writes: a reader never sees half a file, and an unchanged
+"""Atomic, idempotent file writes, and the state files built on them: a reader never sees half a file, and an unchanged
 output is not touched (so mtimes, ETags and rsync-style tools see no change)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -47,3 +49,29 @@ def place_file(source: Path, dest: Path) -> bool:
     finally:
         tmp.unlink(missing_ok=True)
     return True
+
+
+class StateFile:
+    """A versioned JSON table of entries in media-pub's state folder.
+
+    Loaded once; a missing, damaged or older-version file starts empty (the caches it
+    holds are rebuilt). ``save`` writes atomically, and only when an entry changed.
+    """
+
+    VERSION = 1
+
+    def __init__(self, file: Path):
+        self.file = file
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            data = json.loads(file.read_text("utf-8"))
+            if data.get("version") == self.VERSION:
+                self.entries = data["entries"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+
+    def save(self) -> None:
+        if self.dirty:
+            write_atomic(self.file, json.dumps({"version": self.VERSION, "entries": self.entries}).encode())
+            self.dirty = False

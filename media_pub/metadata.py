@@ -8,8 +8,6 @@ of episodes does not reopen every file.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from media_pub.errors import MediaError
+from media_pub.fsutil import StateFile
 from media_pub.model import MIME_TYPES, Artwork, Chapter, MediaInfo, VideoInfo
 
 PROBE_VERSION = 1
@@ -224,39 +223,24 @@ def _video_facts(path: Path) -> VideoInfo | None:
         return None
 
 
-class ProbeCache:
+class ProbeCache(StateFile):
     """probe() results kept in a JSON file, keyed by path, size and mtime."""
 
-    def __init__(self, file: Path):
-        self.file = file
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        try:
-            data = json.loads(file.read_text("utf-8"))
-            if data.get("version") == PROBE_VERSION:
-                self.entries = data["entries"]
-        except (OSError, ValueError, KeyError):
-            pass
+    VERSION = PROBE_VERSION
 
     def probe(self, path: Path) -> MediaInfo:
-        stat = path.stat() if path.exists() else None
+        try:
+            stat = path.stat()
+        except OSError:
+            return probe(path)   # raises the MediaError that names the file
         key = str(path)
         entry = self.entries.get(key)
-        if stat and entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime_ns:
+        if entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime_ns:
             return _from_dict(path, entry["info"])
         info = probe(path)
         self.entries[key] = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "info": _to_dict(info)}
         self.dirty = True
         return info
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(self.file.name + ".tmp")
-        tmp.write_text(json.dumps({"version": PROBE_VERSION, "entries": self.entries}), "utf-8")
-        os.replace(tmp, self.file)
-        self.dirty = False
 
 
 def _to_dict(info: MediaInfo) -> dict[str, Any]:
