@@ -18,7 +18,7 @@ import json
 import re
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,8 +30,8 @@ from PIL import Image
 
 from media_pub.errors import FeedError, MediaError
 from media_pub.guids import PODCAST_GUID_NAMESPACE, podcast_guid
-from media_pub.metadata import probe
-from media_pub.model import MIME_TYPES, Settings
+from media_pub.metadata import ProbeCache, probe
+from media_pub.model import MIME_TYPES, MediaInfo, Settings
 
 
 class Severity(StrEnum):
@@ -153,12 +153,13 @@ def _read(source: bytes | Path) -> bytes:
 
 
 def validate_path(path: Path, *, build_dir: Path | None = None, base_url: str | None = None,
-                  fetch_images: bool = False) -> list[Finding]:
+                  fetch_images: bool = False, probe_cache: ProbeCache | None = None) -> list[Finding]:
     """Validate an RSS feed or a JSON Feed file, chosen by content (``{`` first: JSON)."""
     data = path.read_bytes()
     if data.lstrip()[:1] == b"{":
         return validate_json_feed(data, build_dir=build_dir, base_url=base_url)
-    return validate_feed(data, build_dir=build_dir, base_url=base_url, fetch_images=fetch_images)
+    return validate_feed(data, build_dir=build_dir, base_url=base_url, fetch_images=fetch_images,
+                         probe_cache=probe_cache)
 
 
 def check_build(settings: Settings, build_dir: Path | None = None, shows: Iterable[str] = ()) -> list[Finding]:
@@ -195,6 +196,8 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
                      fetch_images: bool = False) -> list[Finding]:
     """Validate the feeds at these keys of the build directory; findings name their key."""
     root = build_dir or settings.out_dir
+    # Published media rarely changes: read each file's facts once, then by size and mtime.
+    probes = ProbeCache(settings.state_dir / "probe.json")
     findings: list[Finding] = []
     for key in keys:
         path = root / key
@@ -203,7 +206,8 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
                                     "build it", key))
             continue
         findings += [_with_file(f, key) for f in validate_path(path, build_dir=root, base_url=settings.base_url,
-                                                                fetch_images=fetch_images)]
+                                                                fetch_images=fetch_images, probe_cache=probes)]
+    probes.save()
     return findings
 
 
@@ -216,14 +220,17 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 
 def validate_feed(source: bytes | Path, *, build_dir: Path | None = None, base_url: str | None = None,
-                  fetch_images: bool = False) -> list[Finding]:
+                  fetch_images: bool = False, probe_cache: ProbeCache | None = None) -> list[Finding]:
     """Check an RSS podcast feed; return the findings, errors and warnings, in feed order.
 
     Example:
         >>> [f.rule for f in validate_feed(b"<rss/>")]
         ['rss.channel']
     """
-    return list(_FeedCheck(_read(source), build_dir, base_url, fetch_images).run())
+    check = _FeedCheck(_read(source), build_dir, base_url, fetch_images)
+    if probe_cache is not None:
+        check.probe = probe_cache.probe
+    return list(check.run())
 
 
 class _FeedCheck:
@@ -232,6 +239,7 @@ class _FeedCheck:
         self.build_dir = build_dir.resolve() if build_dir else None
         self.base_url = base_url
         self.fetch_images = fetch_images
+        self.probe: Callable[[Path], MediaInfo] = probe   # the project's ProbeCache when validating a build
         self._art: dict[str, list[tuple[str, Severity, str, str]]] = {}
 
     # -- helpers ---------------------------------------------------------------------
@@ -602,7 +610,7 @@ class _FeedCheck:
         if length.isdigit() and int(length) != size:
             yield self.error("rss.enclosure.length", f"{element}@length", f"{length} bytes, but the file "
                              f"is {size} bytes", f'write length="{size}"')
-        problem, duration = media_facts(path)
+        problem, duration = media_facts(path, self.probe)
         if problem:
             yield self.error("rss.enclosure.type", f"{element}@url", f"{path.name}: {problem}",
                              "deliver the file in the format its extension and type name")
@@ -730,10 +738,10 @@ def artwork_problems(data: bytes, ext: str) -> Iterator[tuple[str, Severity, str
                "convert it to RGB without transparency")
 
 
-def media_facts(path: Path) -> tuple[str | None, float | None]:
+def media_facts(path: Path, read: Callable[[Path], MediaInfo] = probe) -> tuple[str | None, float | None]:
     """(problem, seconds) of a media file as the core's probe reads it; problem None when fine."""
     try:
-        info = probe(path)
+        info = read(path)
     except MediaError as error:
         return error.message, None
     return None, info.duration
