@@ -57,11 +57,6 @@ def executable() -> str:
                          f"or set {FFMPEG_ENV}") from error
 
 
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary (same as :func:`executable`; kept for callers that use this name)."""
-    return executable()
-
-
 @functools.lru_cache(maxsize=8)
 def _version_of(exe: str) -> str:
     try:

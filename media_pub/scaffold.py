@@ -9,8 +9,8 @@ from pathlib import Path
 
 import tomlkit
 
+from media_pub import ffmpeg
 from media_pub.errors import ConfigError, EncodeError
-from media_pub.ffmpeg import ffmpeg_exe
 from media_pub.metadata import probe
 from media_pub.model import Settings
 from media_pub.project import EPISODES_DIR, FEEDS_DIR, parse_datetime, slugify
@@ -93,7 +93,7 @@ def scaffold(target: Path) -> list[Path]:
 
 def _ffmpeg(args: list[str], output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args, str(output)],
+    result = subprocess.run([ffmpeg.executable(), "-v", "error", "-y", *args, str(output)],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise EncodeError(f"ffmpeg could not write it: {result.stderr.strip()[-300:]}", output)
