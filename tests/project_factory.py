@@ -63,3 +63,11 @@ def make_episode(root: Path, show: str, slug: str, *, title: str | None = "An ep
 
 def write_site(root: Path, base_url: str = "https://media.example.org/") -> None:
     (root / "media-pub.toml").write_text(f'base_url = "{base_url}"\n', "utf-8")
+
+
+def source_snapshot(root: Path) -> dict[str, str]:
+    """sha256 of every file under root (following symlinks), except media-pub's own caches."""
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".media-pub" not in p.parts}

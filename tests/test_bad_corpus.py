@@ -8,7 +8,6 @@ untouched. tests/test_bad_input.py covers the config-file cases on a fresh proje
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,15 +19,9 @@ from click.testing import CliRunner
 from media_factory import FFMPEG, make_audio, make_video
 from mutagen.id3 import ID3, TIT2, TPE1
 from PIL import Image
-from project_factory import make_episode, make_show, write_site
+from project_factory import make_episode, make_show, write_site, source_snapshot as snapshot
 
 from media_pub.cli import cli
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file (and symlink target) under root, except media-pub's own caches."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and ".media-pub" not in p.parts}
 
 
 @pytest.fixture(scope="module")

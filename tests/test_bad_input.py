@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -10,12 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from media_pub.cli import cli
-from project_factory import make_episode, make_show, write_site
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and ".media-pub" not in p.parts}
+from project_factory import make_episode, make_show, write_site, source_snapshot as snapshot
 
 
 def base(tmp_path: Path) -> Path:
