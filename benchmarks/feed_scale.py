@@ -65,7 +65,7 @@ def phase(name: str, root: Path) -> dict:
         assert not report.failed, report.failed
     elif name in ("feed", "feedgen"):
         built = _built_show(settings)
-        from media_pub.feed import rss_feed
+        from media_pub.outputs.feed import rss_feed
         write = (lambda: rss_feed(settings, built)) if name == "feed" else (lambda: _raw_feedgen(settings, built))
         times = []
         for _ in range(3):   # best of three: the machine may be shared

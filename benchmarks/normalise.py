@@ -93,7 +93,7 @@ def loudness(path: Path) -> tuple[float, float]:
 
 def run_ours(source: Path, out: Path) -> None:
     """The child-process body for 'ours' (so its memory is measured like the others')."""
-    from media_pub import audio
+    from media_pub.media import loudness as audio
     from media_pub.model import Delivery
 
     result = audio.encode(source, out, Delivery(loudness=TARGET, true_peak=CEILING, bitrate=BITRATE))

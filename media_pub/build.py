@@ -18,16 +18,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import media_pub
-from media_pub import feed
-from media_pub.delivery import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
-from media_pub.embed import write_embeds
+from media_pub.outputs import feed
+from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
+from media_pub.outputs.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
-from media_pub.guids import ensure_episode_guid, ensure_show_guid
-from media_pub.metadata import extract_artwork
+from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
+from media_pub.media.probe import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
-from media_pub.notes import notes_text
-from media_pub.project import Project, load_project
+from media_pub.outputs.notes import notes_text
+from media_pub.project.load import Project, load_project
 
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")

@@ -140,9 +140,9 @@ def probe(ctx: Context, files: tuple[Path, ...], as_json: bool, loudness: bool) 
     """
     from dataclasses import asdict
 
-    from media_pub.audio import measure
-    from media_pub.metadata import media_info_dict
-    from media_pub.metadata import probe as probe_file
+    from media_pub.media.loudness import measure
+    from media_pub.media.probe import media_info_dict
+    from media_pub.media.probe import probe as probe_file
 
     results = []
     for path in files:
@@ -331,7 +331,7 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
     Example: media-pub validate locked-up-living public/feeds/other.xml
     """
     from media_pub.errors import FeedError
-    from media_pub.validate import Severity, validate_outputs, validate_path
+    from media_pub.checks import Severity, validate_outputs, validate_path
 
     settings = ctx.settings()
     files = [Path(t) for t in targets if Path(t).is_file()]
@@ -396,7 +396,7 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
         if built.failed:
             finish_build(built)   # exits: a failed build is never published
         say(f"Built {sum(len(s.episodes) for s in built.shows)} live episode(s) in {built.seconds:.1f}s.")
-    from media_pub.validate import gate_publish, has_errors
+    from media_pub.checks import gate_publish, has_errors
 
     findings = gate_publish(settings, shows, force=force)   # a feed with errors: FeedError, nothing uploaded
     for finding in findings:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import tomlkit
 
-from media_pub import ffmpeg
+from media_pub.media import ffmpeg
 from media_pub.errors import ConfigError, EncodeError
-from media_pub.metadata import probe
+from media_pub.media.probe import probe
 from media_pub.model import Settings
-from media_pub.project import EPISODES_DIR, FEEDS_DIR, parse_datetime, slugify
+from media_pub.project.load import EPISODES_DIR, FEEDS_DIR, parse_datetime, slugify
 
 SITE_TOML = """\
 # media-pub site settings. Every key is optional; MEDIA_PUB_<KEY> environment

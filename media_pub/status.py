@@ -9,7 +9,7 @@ from pathlib import Path
 
 from media_pub.build import BuildState
 from media_pub.model import Settings
-from media_pub.project import load_project
+from media_pub.project.load import load_project
 
 STATES = ("draft", "scheduled", "new", "changed", "built", "published")
 

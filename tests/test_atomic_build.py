@@ -21,7 +21,7 @@ from project_factory import make_episode, make_show, write_site
 from media_pub import build as build_module
 from media_pub import config
 from media_pub.cli import cli
-from media_pub.validate import Severity, check_build
+from media_pub.checks import Severity, check_build
 
 
 class Stop:

@@ -1,7 +1,7 @@
 """Loudness normalisation with the real ffmpeg, checked by ffmpeg's own ebur128 meter.
 
 Every delivered file is measured here by invoking ffmpeg's ebur128 filter directly (not
-through media_pub.audio), so the check is independent of the code under test.
+through media_pub.media.loudness), so the check is independent of the code under test.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from media_factory import FFMPEG, make_audio, make_video
-from media_pub import audio, ffmpeg
+from media_pub.media import loudness as audio
+from media_pub.media import ffmpeg
 from media_pub.errors import EncodeError, MediaError
 from media_pub.model import Delivery, DeliveryFormat
 
@@ -199,7 +200,7 @@ def test_probe_loudness_reports_lufs_true_peak_and_lra(tmp_path):
 
 
 def test_a_clip_too_short_to_measure_says_so(tmp_path, media):
-    from media_pub.audio import encode
+    from media_pub.media.loudness import encode
     from media_pub.errors import EncodeError
     from media_pub.model import Delivery
 

@@ -14,7 +14,7 @@ from project_factory import make_episode, make_show, write_site
 from media_pub import config
 from media_pub.cli import cli
 from media_pub.errors import FeedError
-from media_pub.validate import Severity, check_build, gate_publish
+from media_pub.checks import Severity, check_build, gate_publish
 
 
 @pytest.fixture(scope="module")

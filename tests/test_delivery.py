@@ -13,7 +13,7 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
 from media_factory import FFMPEG, make_audio, make_image
-from media_pub.delivery import DeliveryJob, DeliveryTags, deliver_episodes
+from media_pub.deliver import DeliveryJob, DeliveryTags, deliver_episodes
 from media_pub.errors import EncodeError, FatalError, MediaError
 from media_pub.model import Chapter, Delivery, DeliveryFormat
 from test_audio import meter, speechlike

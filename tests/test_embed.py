@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from embed_sample import BASE_URL, GENERATED, HOSTILE_CHAPTER, HOSTILE_PERSON, HOSTILE_TITLE, build_site
 
-from media_pub.embed import EmbedError, write_embeds
+from media_pub.outputs.embed import EmbedError, write_embeds
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 SHOW_KEYS = ["slug", "title", "medium", "feed_url", "artwork_url", "player_url", "episodes"]

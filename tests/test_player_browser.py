@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from embed_sample import GENERATED, HOSTILE_CHAPTER, HOSTILE_TITLE, build_site
 
-from media_pub.embed import write_embeds
+from media_pub.outputs.embed import write_embeds
 from media_pub.serve import make_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

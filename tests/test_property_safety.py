@@ -27,8 +27,8 @@ from project_factory import make_episode, make_show, toml_string, write_site
 
 from media_pub import config
 from media_pub.build import build
-from media_pub.notes import clean_text, notes_text
-from media_pub.validate import Severity, validate_feed, validate_json_feed
+from media_pub.outputs.notes import clean_text, notes_text
+from media_pub.checks import Severity, validate_feed, validate_json_feed
 
 BASE = "https://media.example.org/"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")

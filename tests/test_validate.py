@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from media_pub.validate import (
+from media_pub.checks import (
     Severity,
     podcast_guid,
     validate_feed,

@@ -215,7 +215,7 @@ def extract_artwork(path: Path) -> tuple[bytes, str] | None:
 
 def _video_facts(path: Path) -> VideoInfo | None:
     """Dimensions and codec of the first video stream, from ``ffmpeg -i``'s report."""
-    from media_pub import ffmpeg  # noqa: PLC0415 (ffmpeg.py owns the binary)
+    from media_pub.media import ffmpeg# noqa: PLC0415 (ffmpeg.py owns the binary)
 
     try:
         return ffmpeg.stream_info(path).video

@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import media_pub
-from media_pub import audio, ffmpeg, metadata, tagging
+from media_pub.media import loudness as audio
+from media_pub.media import ffmpeg
+from media_pub.media import probe as metadata
+from media_pub.media import tags as tagging
 from media_pub.errors import EncodeError, FatalError, MediaError, MediaPubError
 from media_pub.model import Delivery, Loudness
-from media_pub.tagging import DeliveryTags
+from media_pub.media.tags import DeliveryTags
 
 __all__ = ["DeliveryJob", "DeliveryOutcome", "DeliveryTags", "Progress", "cache_key",
            "deliver_episodes", "file_digest"]

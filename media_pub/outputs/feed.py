@@ -22,7 +22,7 @@ from lxml.etree import CDATA
 import media_pub
 from media_pub.errors import FeedError
 from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
-from media_pub.notes import fit_html, notes_html, summary
+from media_pub.outputs.notes import fit_html, notes_html, summary
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"

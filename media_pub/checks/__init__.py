@@ -29,8 +29,8 @@ from lxml import etree
 from PIL import Image
 
 from media_pub.errors import FeedError, MediaError
-from media_pub.guids import PODCAST_GUID_NAMESPACE, podcast_guid
-from media_pub.metadata import ProbeCache, probe
+from media_pub.project.writeback import PODCAST_GUID_NAMESPACE, podcast_guid
+from media_pub.media.probe import ProbeCache, probe
 from media_pub.model import MIME_TYPES, MediaInfo, Settings
 
 

@@ -20,7 +20,7 @@ from mutagen._tags import PaddingInfo
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, CTOCFlags, Encoding, PictureType
 from mutagen.mp4 import MP4, MP4Cover
 
-from media_pub import ffmpeg
+from media_pub.media import ffmpeg
 from media_pub.errors import EncodeError, MediaError
 from media_pub.model import Chapter, DeliveryFormat
 

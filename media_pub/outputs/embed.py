@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
 from media_pub.model import BuiltShow, Delivered, Settings, ShowType
-from media_pub.notes import notes_html, notes_text, summary
+from media_pub.outputs.notes import notes_html, notes_text, summary
 
 STATIC_FILES = ("player.css", "player.js")   # copied to embed/
 SHOW_EPISODES = 20                            # episodes listed in a show player

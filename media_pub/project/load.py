@@ -24,7 +24,7 @@ from PIL import Image
 import media_pub
 from media_pub.config import read_toml
 from media_pub.errors import ConfigError, MediaError
-from media_pub.metadata import MEDIA_EXTENSIONS, ProbeCache
+from media_pub.media.probe import MEDIA_EXTENSIONS, ProbeCache
 from media_pub.model import (
     Chapter,
     Delivery,
@@ -39,7 +39,7 @@ from media_pub.model import (
     Show,
     ShowType,
 )
-from media_pub.notes import clean_text, notes_text
+from media_pub.outputs.notes import clean_text, notes_text
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"

@@ -1,0 +1,1 @@
+"""Outside tools, one module each: ffmpeg, mutagen (probe, tags), Pillow (images), the R128 recipe."""

@@ -1,0 +1,1 @@
+"""Renderers: the model to bytes (feeds, players, notes). They never open media."""
