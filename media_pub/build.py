@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,32 +21,16 @@ import media_pub
 from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
-from media_pub.errors import MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
+from media_pub.report import BuildReport
 
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
-
-
-@dataclass
-class BuildReport:
-    shows: list[BuiltShow] = field(default_factory=list)
-    encoded: int = 0
-    cached: int = 0
-    failed: list[tuple[str, MediaPubError]] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)   # output keys created or changed
-    removed: list[str] = field(default_factory=list)   # stale output keys deleted
-    seconds: float = 0.0
-    out_dir: Path | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
 
 
 def _is_loopback(url: str) -> bool:
@@ -153,6 +137,10 @@ def build(
     for show in project.shows:
         show = ensure_show_guid(show, settings.url(show.feed_key), persist=False)
         plans.append((show, [ep for ep in project.episodes[show.slug] if ep.is_live(now)]))
+        for episode in project.episodes[show.slug]:
+            report.total_episodes += 1
+            report.drafts += episode.draft
+            report.scheduled += not episode.draft and episode.is_scheduled(now)
 
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
@@ -164,10 +152,13 @@ def build(
             hit = state.lookup(key, fingerprint)
             if hit:
                 outcomes[key] = hit
-                if progress:
-                    progress(key, 1.0)
             else:
                 pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+    if progress:   # every episode is announced (at 0) first, so a progress line knows its total
+        for key in [*outcomes, *(job.key for job, _ in pending)]:
+            progress(key, 0.0)
+        for key in outcomes:
+            progress(key, 1.0)
     fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
@@ -181,6 +172,7 @@ def build(
             report.cached += 1
         else:
             report.encoded += 1
+            report.encoded_keys.append(key)
 
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}

@@ -7,21 +7,24 @@ becomes one line naming the file and field, and a non-zero exit; tracebacks only
 
 from __future__ import annotations
 
-import functools
+import json
 import logging
 import os
 import shutil
 import sys
 import traceback
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 import media_pub
 from media_pub import config
-from media_pub.errors import ExitStatus, MediaPubError
+from media_pub.errors import BuildFailedError, ExitStatus, MediaPubError
 from media_pub.model import Settings
+
+if TYPE_CHECKING:   # the library loads per command, so `--help` stays fast
+    from media_pub.report import BuildReport, ReleaseReport
 
 log = logging.getLogger("media_pub")
 
@@ -47,37 +50,94 @@ def say(message: str) -> None:
         click.echo(message, err=True)
 
 
-def handle_errors(command):
-    """Turn library errors into one clear line and an exit code."""
+EXIT_BROKEN_PIPE = 128 + 13   # what a shell reports for a reader that went away (as git does)
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        ctx = click.get_current_context().find_object(Context)
-        verbose = bool(ctx and ctx.verbose)
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    return bool(obj and obj.verbose)
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    if _verbose():
+        click.echo(traceback.format_exc(), err=True)
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader (``| head``) has all it wanted: stop quietly, as git does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())   # the final flush at exit must not complain either
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+class MediaPubCommand(click.Command):
+    """A command that also takes -v/-q after its name (``media-pub build -q``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += [
+            click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_more_verbose,
+                         help="Say more; -v also shows tracebacks."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quieter, help="Only errors."),
+        ]
+
+
+def _more_verbose(click_ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    obj = click_ctx.find_object(Context)
+    if value and obj:
+        obj.verbose += value
+        _configure_logging(obj)
+
+
+def _quieter(click_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    obj = click_ctx.find_object(Context)
+    if value and obj:
+        obj.quiet = True
+        _configure_logging(obj)
+
+
+def _configure_logging(obj: Context) -> None:
+    level = logging.DEBUG if obj.verbose else logging.WARNING if obj.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)
+
+
+class MediaPubGroup(click.Group):
+    """The one place library errors become a line on stderr and an exit status."""
+
+    command_class = MediaPubCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return command(*args, **kwargs)
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BuildFailedError as error:
+            for key, failure in error.failures:
+                click.echo(f"Error: {key}: {failure}", err=True)
+            _fail(str(error), error.exit_status)
         except MediaPubError as error:
-            if verbose:
-                click.echo(traceback.format_exc(), err=True)
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(error.exit_status)
+            _fail(str(error), error.exit_status)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was left behind.", err=True)
             sys.exit(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except OSError as error:
-            if verbose:
-                click.echo(traceback.format_exc(), err=True)
             where = f"{error.filename}: " if error.filename else ""
-            click.echo(f"Error: {where}{error.strerror or error}", err=True)
-            sys.exit(ExitStatus.ERROR)
-
-    return wrapper
+            _fail(f"{where}{error.strerror or error}", ExitStatus.ERROR)
 
 
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MediaPubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(media_pub.__version__, prog_name="media-pub")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The project folder (holds media-pub.toml, feeds/, episodes/).")
@@ -91,9 +151,8 @@ def cli(click_ctx: click.Context, project: Path, verbose: int, quiet: bool) -> N
     `media-pub publish`: media is normalised, uploaded, and the podcast feeds and
     embeddable players are written.
     """
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
     click_ctx.obj = Context(project, verbose, quiet)
+    _configure_logging(click_ctx.obj)
 
 
 def main() -> None:
@@ -102,16 +161,13 @@ def main() -> None:
 
 # --- commands ---------------------------------------------------------------------------
 
-def _echo_json(data) -> None:
-    import json
-
+def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_context
-@handle_errors
 def init(ctx: Context, directory: Path | None) -> None:
     """Scaffold a project: media-pub.toml, feeds/ and episodes/ with one example show.
 
@@ -132,7 +188,6 @@ def init(ctx: Context, directory: Path | None) -> None:
 @click.option("--loudness", is_flag=True,
               help="Also measure EBU R128 integrated loudness (LUFS), true peak (dBTP) and LRA (LU).")
 @pass_context
-@handle_errors
 def probe(ctx: Context, files: tuple[Path, ...], as_json: bool, loudness: bool) -> None:
     """Show what media-pub reads from media files: streams, tags, chapters, artwork.
 
@@ -191,7 +246,6 @@ def _describe(info: dict) -> str:
 @click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z (default: now).")
 @click.option("--draft", is_flag=True, help="Mark as a draft: never built into feeds.")
 @pass_context
-@handle_errors
 def add(ctx: Context, show: str, file: Path, title: str | None, published: str | None, draft: bool) -> None:
     """Create episodes/SHOW/<slug>.toml for FILE from its tags.
 
@@ -209,18 +263,20 @@ def add(ctx: Context, show: str, file: Path, title: str | None, published: str |
 @click.argument("shows", nargs=-1)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: public).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Episodes encoded at once (default: CPU count).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON summary document on stdout.")
 @pass_context
-@handle_errors
-def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | None) -> None:
+def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | None, as_json: bool) -> None:
     """Normalise media and write feeds and the embed index into the build directory.
 
     Example: media-pub build locked-up-living --jobs 2
     """
-    from media_pub.build import build as run_build
+    from media_pub import release
 
     settings = ctx.settings(out=str(out) if out else None)
     with ProgressDisplay(ctx.quiet) as progress:
-        report = run_build(settings, shows, jobs=jobs, progress=progress)
+        report = release.build(settings, shows, jobs=jobs, progress=progress)
+    if as_json:
+        _echo_json(report.as_json())
     finish_build(report)
 
 
@@ -242,7 +298,10 @@ class ProgressDisplay:
         percent = int(fraction * 100)
         if self.shown.get(key) == percent:
             return
+        first = key not in self.shown
         self.shown[key] = percent
+        if first and percent == 0:
+            return   # the build announces every episode first: draw once the total is known
         # With --jobs N several episodes run at once: one bar for the episode that moved,
         # then the others still running, so parallel encodes don't overwrite each other.
         done = sum(1 for value in self.shown.values() if value >= 100)
@@ -254,24 +313,24 @@ class ProgressDisplay:
         click.echo(f"\r\033[K{line[:width]}", err=True, nl=False)
 
 
-def finish_build(report) -> None:
-    """Print the build summary and exit non-zero when an episode failed."""
+def finish_build(report: BuildReport) -> None:
+    """Print the build's failures, delivered loudness and summary; exit as the report says."""
     for key, error in report.failed:
         click.echo(f"Error: {key}: {error}", err=True)
-    episodes = sum(len(s.episodes) for s in report.shows)
-    say(f"Built {len(report.shows)} show(s), {episodes} live episode(s): {report.encoded} encoded, "
-        f"{report.cached} cached, {len(report.failed)} failed; {len(report.written)} file(s) written, "
-        f"{len(report.removed)} removed, in {report.seconds:.1f}s -> {report.out_dir}")
-    if report.failed:
-        say("Feeds were left as they were, so they never point at a missing file.")
-        sys.exit(ExitStatus.PARTIAL)
+    for row in report.loudness:
+        if row.encoded:
+            say(f"Delivered {row.line()}")
+    for warning in report.warnings:
+        click.echo(f"WARNING {warning}", err=True)
+    say(report.summary)
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 @cli.command()
 @click.argument("shows", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @pass_context
-@handle_errors
 def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
     """Show each episode's state: draft, scheduled, new, changed, built, published.
 
@@ -279,21 +338,24 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
     """
     from dataclasses import asdict
 
-    from media_pub.status import project_status
+    from media_pub.status import status as project_status
 
-    rows = project_status(ctx.settings(), shows)
+    report = project_status(ctx.settings(), shows)
     if as_json:
-        _echo_json({"episodes": [asdict(row) for row in rows]})
+        _echo_json({"episodes": [asdict(row) for row in report.episodes],
+                    "feeds": [asdict(feed) for feed in report.feeds]})
         return
-    for row in rows:
+    for row in report.episodes:
         click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")
+    for feed in report.feeds:
+        note = "" if report.public else "  (not public yet: set base_url in media-pub.toml)"
+        click.echo(f"{'feed':<10} {feed.show:<31} {feed.url}{note}")
 
 
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1; 0 picks a free one.")
 @pass_context
-@handle_errors
 def serve(ctx: Context, port: int) -> None:
     """Serve the build directory on 127.0.0.1 to preview players and feeds.
 
@@ -320,7 +382,6 @@ def serve(ctx: Context, port: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--fetch-images", is_flag=True, help="Also download artwork that is not in the build folder.")
 @pass_context
-@handle_errors
 def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images: bool) -> None:
     """Check feeds against Apple Podcasts, Spotify and Podcasting 2.0 rules.
 
@@ -330,93 +391,89 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 
     Example: media-pub validate locked-up-living public/feeds/other.xml
     """
-    from media_pub.errors import FeedError
-    from media_pub.checks import Severity, validate_outputs, validate_path
+    from media_pub import release
 
-    settings = ctx.settings()
-    files = [Path(t) for t in targets if Path(t).is_file()]
-    shows = [t for t in targets if not Path(t).is_file()]
-    for name in shows:
-        if "/" in name or name.endswith((".xml", ".json", ".rss")):
-            raise FeedError("no such feed file (and not a show name)", name)
-    findings = []
-    if shows or not files:
-        from media_pub.build import build as run_build
-
-        with ProgressDisplay(ctx.quiet) as progress:
-            report = run_build(settings, shows, progress=progress)
-        if report.failed:
-            finish_build(report)
-        keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
-        findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
-    out_dir = settings.out_dir.resolve()
-    for path in files:
-        inside = path.resolve().is_relative_to(out_dir)
-        found = validate_path(path, build_dir=out_dir if inside else None,
-                              base_url=settings.base_url if inside else None, fetch_images=fetch_images)
-        findings += [replace(f, file=str(path)) for f in found]
-    errors = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = len(findings) - errors
+    with ProgressDisplay(ctx.quiet) as progress:
+        report = release.check(ctx.settings(), targets, fetch_images=fetch_images, progress=progress)
     if as_json:
-        _echo_json({"errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]})
+        _echo_json(report.as_json())
     else:
-        for finding in findings:
+        for finding in report.findings:
             click.echo(finding.line())
-    checked = len(files) + (len(keys) if shows or not files else 0)
-    say(f"{checked} feed(s) checked: {errors} error(s), {warnings} warning(s)")
-    if errors:
-        sys.exit(ExitStatus.ERROR)
+    say(report.summary)
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 @cli.command()
 @click.argument("shows", nargs=-1)
 @click.option("--to", "target", metavar="TARGET",
               help="A folder (relative to the project) or s3://bucket/prefix (default: storage.target, else public/).")
-@click.option("--dry-run", is_flag=True, help="List what would change; build nothing, upload nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Build the current sources aside and list what publish would change; change nothing.")
 @click.option("--prune", is_flag=True,
               help="Delete published objects the build no longer has (after the new feeds are up).")
 @click.option("--force", is_flag=True, help="Upload even when validate finds errors (not recommended).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON summary document on stdout.")
 @pass_context
-@handle_errors
 def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: bool, prune: bool,
-            force: bool) -> None:
+            force: bool, as_json: bool) -> None:
     """Build, then upload to the storage target: media first, feeds and the embed index last.
 
     Unchanged objects are skipped; nothing remote is deleted without --prune.
 
     Example: media-pub publish --to s3://my-bucket/podcasts --dry-run
     """
-    from media_pub.build import build as run_build
-    from media_pub.publish import publish as run_publish
+    from media_pub import release
 
     settings = ctx.settings(**{"storage.target": target})
-    if not dry_run:
-        with ProgressDisplay(ctx.quiet) as progress:
-            built = run_build(settings, shows, progress=progress)
-        if built.failed:
-            finish_build(built)   # exits: a failed build is never published
-        say(f"Built {sum(len(s.episodes) for s in built.shows)} live episode(s) in {built.seconds:.1f}s.")
-    from media_pub.checks import gate_publish, has_errors
+    with ProgressDisplay(ctx.quiet) as progress, BytesBar(ctx.quiet) as bar:
+        report = release.publish(settings, shows, target=target, force=force, dry_run=dry_run, prune=prune,
+                                 build_progress=progress, upload_progress=bar)
+    if as_json:
+        _echo_json(report.as_json())
+    finish_publish(report)
 
-    findings = gate_publish(settings, shows, force=force)   # a feed with errors: FeedError, nothing uploaded
-    for finding in findings:
-        click.echo(finding.line(), err=True)
-    if has_errors(findings):
+
+def finish_publish(report: ReleaseReport) -> None:
+    """Print what the release did, the feed URLs to submit, and exit as the report says."""
+    if report.build is not None:
+        for row in report.build.loudness:
+            if row.encoded:
+                say(f"Delivered {row.line()}")
+        say(report.build.summary)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
+    if report.forced:
         click.echo("WARNING: --force: uploading feeds that fail validation; Apple or Spotify may reject them.",
                    err=True)
-    with BytesBar(ctx.quiet) as bar:
-        report = run_publish(settings, shows, dry_run=dry_run, prune=prune, progress=bar)
-    if dry_run:
-        for action in report.actions:
+    published = report.publish
+    if published is None:
+        return
+    if published.dry_run and not _json_requested():
+        for action in published.actions:
             size = f" ({action.size} bytes)" if action.kind == "upload" else ""
             click.echo(f"{action.kind:<7}{action.key}  [{action.reason}]{size}")
-    for key in report.uploaded if not dry_run else ():
+    for key in published.uploaded if not published.dry_run else ():
         log.debug("uploaded %s", key)
-    for failure in report.failures:
+    for failure in published.failures:
         click.echo(f"Error: {failure.message}", err=True)
-    say(report.summary)
-    if report.failures:
+    say(published.summary)
+    for feed in report.feeds:
+        say(f"Feed of {feed.title}: {feed.url}")
+    if report.new_feeds:
+        from media_pub.report import DIRECTORIES
+
+        say("Next: submit each new feed URL once; the directories then fetch new episodes by themselves:")
+        for name, url in DIRECTORIES:
+            say(f"  {name:<24} {url}")
+    if report.exit_code:
         sys.exit(report.exit_code)
+
+
+def _json_requested() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.params.get("as_json"))
 
 
 class BytesBar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
@@ -58,3 +59,14 @@ class StorageError(MediaPubError):
 
 class FatalError(MediaPubError):
     """Nothing can go on: ffmpeg missing, disk full, no credentials."""
+
+
+class BuildFailedError(MediaPubError):
+    """Some episodes failed to build, so nothing was published (each failure names its file)."""
+
+    exit_status = ExitStatus.PARTIAL
+
+    def __init__(self, failures: Sequence[tuple[str, MediaPubError]]):
+        super().__init__(f"{len(failures)} episode(s) failed to build, so nothing was published "
+                         "and the previous build was left as it was")
+        self.failures = tuple(failures)

@@ -16,11 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from media_pub.errors import ExitStatus, StorageError
+from media_pub.errors import StorageError
 from media_pub.fsutil import write_atomic
 from media_pub.model import Settings, media_type
 from media_pub.plan import (
@@ -36,6 +34,7 @@ from media_pub.plan import (
     scan,
     show_of,
 )
+from media_pub.report import Action, Failure, PublishReport
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
 log = logging.getLogger(__name__)
@@ -70,72 +69,6 @@ def content_type(key: str) -> str:
 
 def cache_control(key: str) -> str:
     return LONG_CACHE if key.startswith(("media/", "art/")) else SHORT_CACHE
-
-
-@dataclass(frozen=True)
-class Failure:
-    key: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change, done or (with dry_run) to be done."""
-
-    kind: Literal["upload", "delete", "keep"]
-    key: str
-    reason: str
-    size: int = 0
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    target: str
-    uploaded: tuple[str, ...] = ()     # in upload order (with dry_run: would be uploaded)
-    skipped: tuple[str, ...] = ()      # unchanged, not sent again
-    deleted: tuple[str, ...] = ()      # pruned (with dry_run: would be pruned)
-    kept: tuple[str, ...] = ()         # published but no longer built; kept without --prune
-    bytes: int = 0
-    seconds: float = 0.0
-    failures: tuple[Failure, ...] = ()
-    dry_run: bool = False
-    in_place: bool = False             # the target is the build directory itself
-    actions: tuple[Action, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def exit_code(self) -> ExitStatus:
-        return ExitStatus.OK if self.ok else ExitStatus.PARTIAL
-
-    @property
-    def summary(self) -> str:
-        size = _size(self.bytes)
-        if self.in_place:
-            return (f"Published in place: {self.target} is the build directory "
-                    f"({len(self.skipped)} objects, nothing to copy).")
-        if self.dry_run:
-            line = (f"Dry run for {self.target}: would upload {len(self.uploaded)} ({size}), "
-                    f"skip {len(self.skipped)}, delete {len(self.deleted)}; nothing was changed.")
-        else:
-            line = (f"Published to {self.target}: uploaded {len(self.uploaded)} ({size}), "
-                    f"skipped {len(self.skipped)}, deleted {len(self.deleted)} in {self.seconds:.1f}s.")
-        if self.kept:
-            line += f" {len(self.kept)} published objects are no longer built; --prune deletes them."
-        if self.failures:
-            line += (f" {len(self.failures)} failed; the previous feeds and embed index were left in place. "
-                     "Run publish again to finish.")
-        return line
-
-
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000
-    raise AssertionError
 
 
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, out: Path | None = None,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from media_pub.build import BuildState
 from media_pub.model import Settings
-from media_pub.project.load import load_project
+from media_pub.project.load import Project, load_project
+from media_pub.report import FeedLink
 
 STATES = ("draft", "scheduled", "new", "changed", "built", "published")
 
@@ -32,10 +34,27 @@ def published_record(settings: Settings) -> dict[str, str]:
         return {}
 
 
-def project_status(settings: Settings, shows=(), now: datetime | None = None) -> list[EpisodeStatus]:
+@dataclass(frozen=True)
+class StatusReport:
+    episodes: tuple[EpisodeStatus, ...]
+    feeds: tuple[FeedLink, ...]       # each show's feed URL, to give Apple and Spotify
+    public: bool                      # base_url is a public address (not loopback or a placeholder)
+
+
+def status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None) -> StatusReport:
+    """Every episode's state, and each show's feed URL."""
+    from media_pub.release import feed_links, is_public_url
+
+    project = load_project(settings, shows)
+    return StatusReport(tuple(project_status(settings, shows, now, project=project)),
+                        feed_links(settings, project.shows), is_public_url(settings.base_url))
+
+
+def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None,
+                   project: Project | None = None) -> list[EpisodeStatus]:
     """The state of every episode, newest first within each show."""
     now = now or datetime.now(timezone.utc)
-    project = load_project(settings, shows)
+    project = project or load_project(settings, shows)
     build_state = BuildState(settings.state_dir / "build.json")
     published = published_record(settings)
     rows = []

@@ -71,3 +71,12 @@ def source_snapshot(root: Path) -> dict[str, str]:
 
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file() and ".media-pub" not in p.parts}
+
+
+def copy_project(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a module-scoped template project, for one test to change freely."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(template, root)
+    return root
