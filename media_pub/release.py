@@ -40,7 +40,7 @@ from media_pub.fsutil import StateFile
 from media_pub.model import BuiltShow, Settings, Show
 from media_pub.plan import scan
 from media_pub.publish import Progress as BytesProgress
-from media_pub.publish import phase_of
+from media_pub.site import phase_of
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
 from media_pub.storage import Storage, open_target
 
