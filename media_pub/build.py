@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import media_pub
 from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
 from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
 from media_pub import site
@@ -29,12 +29,6 @@ from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, S
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
 from media_pub.report import BuildReport
-
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class BuildState(StateFile):
@@ -128,7 +122,8 @@ def build(
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
     state = BuildState(settings.state_dir / "build.json")
-    persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
+    # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
+    persist_show_guid = base_url_placeholder(settings) is None
 
     if _write_back_guids(project, settings, persist_show_guid):
         project = load_project(settings, shows)    # re-read what was written back

@@ -29,16 +29,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from media_pub import build as build_module
 from media_pub import publish as publish_module
+from media_pub.checks.sources import check_sources
 from media_pub.checks import Finding, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
 from media_pub.fsutil import StateFile
 from media_pub.model import BuiltShow, Settings, Show
 from media_pub.plan import scan
+from media_pub.project.load import load_project
+from media_pub.project.placeholders import base_url_placeholder, refuse_for_real_target
 from media_pub.publish import Progress as BytesProgress
 from media_pub.site import phase_of
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
@@ -244,6 +246,7 @@ def check(settings: Settings, targets: Iterable[str] = (), *, fetch_images: bool
         built = build(settings, shows, progress=progress, now=now)
         _require_built(built)
         keys = [key for shown in built.shows for key in (shown.show.feed_key, shown.show.json_feed_key)]
+        findings += check_sources(load_project(settings, shows))   # the files to edit, first
         findings += validate_outputs(settings, keys, built.out_dir, fetch_images=fetch_images)
         checked += len(keys)
     out_dir = settings.out_dir.resolve()
@@ -286,6 +289,9 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         ('media/show/ep.mp3', 'feeds/show.xml', ...)
     """
     shows = tuple(shows)
+    if target:
+        settings = replace(settings, storage=replace(settings.storage, target=target))
+    refuse_for_real_target(settings, shows)   # example values never go live: before any build
     store = storage or open_target(settings, target)
     live = settings.out_dir.resolve()
     if is_in_place(settings, store):
@@ -339,7 +345,7 @@ def _released(settings: Settings, built: BuildReport, checked: CheckReport, repo
     """The stages' reports, plus the feed URLs to submit once the site is really public."""
     feeds: tuple[FeedLink, ...] = ()
     new: tuple[FeedLink, ...] = ()
-    if not report.dry_run and report.ok and is_public_url(settings.base_url):
+    if not report.dry_run and report.ok and is_public(settings):
         feeds = feed_links(settings, built.shows)
         new = _first_announced(settings, feeds)
     return ReleaseReport(build=built, check=checked, publish=report, forced=has_errors(checked.findings),
@@ -366,20 +372,9 @@ def _first_announced(settings: Settings, feeds: tuple[FeedLink, ...]) -> tuple[F
     return new
 
 
-# Hosts that are never a public podcast's home: loopback, and the names reserved for
-# documentation and tests (RFC 2606, RFC 6761).
-_RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
-_RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "localhost")
+def is_public(settings: Settings) -> bool:
+    """True when ``base_url`` is set to an address a directory can fetch (not a placeholder)."""
+    return base_url_placeholder(settings) is None
 
 
-def is_public_url(url: str) -> bool:
-    """True when ``url`` can be a feed URL a directory fetches (not loopback, not a placeholder)."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if not host or host == "::1" or host.startswith("127.") or host == "0.0.0.0":
-        return False
-    if host.endswith(_RESERVED_SUFFIXES):
-        return False
-    return not any(host == d or host.endswith("." + d) for d in _RESERVED_DOMAINS)
-
-
-__all__ = ["Staging", "build", "check", "commit", "feed_links", "is_in_place", "is_public_url", "publish", "staged"]
+__all__ = ["Staging", "build", "check", "commit", "feed_links", "is_in_place", "is_public", "publish", "staged"]

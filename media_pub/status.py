@@ -44,11 +44,11 @@ class StatusReport:
 
 def status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None) -> StatusReport:
     """Every episode's state, and each show's feed URL."""
-    from media_pub.release import feed_links, is_public_url
+    from media_pub.release import feed_links, is_public
 
     project = load_project(settings, shows)
     return StatusReport(tuple(project_status(settings, shows, now, project=project)),
-                        feed_links(settings, project.shows), is_public_url(settings.base_url))
+                        feed_links(settings, project.shows), is_public(settings))
 
 
 def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None,
