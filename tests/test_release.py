@@ -45,11 +45,13 @@ def template(tmp_path_factory) -> Path:
     root.mkdir()
     write_site(root, PUBLIC_URL)
     show = make_show(root)
-    show.write_text(show.read_text().replace("owner@example.org", "producer@lockeduplivingradio.net"))
-    make_episode(root, "demo", "one", title="One", published="2026-01-01T09:00:00Z")
-    make_episode(root, "demo", "two", title="Two", published="2026-01-02T09:00:00Z")
+    show.write_text(show.read_text().replace("owner@example.org", "producer@lockeduplivingradio.net")
+                    .replace("https://example.org/demo", "https://lockeduplivingradio.net/demo"))
+    notes = 'description = "Notes for the episode."\n'
+    make_episode(root, "demo", "one", title="One", published="2026-01-01T09:00:00Z", extra=notes)
+    make_episode(root, "demo", "two", title="Two", published="2026-01-02T09:00:00Z", extra=notes)
     make_episode(root, "demo", "idea", title="Idea", extra="draft = true\n")
-    make_episode(root, "demo", "later", title="Later", published="2099-01-01T09:00:00Z")
+    make_episode(root, "demo", "later", title="Later", published="2099-01-01T09:00:00Z", extra=notes)
     return root
 
 
