@@ -24,6 +24,8 @@ from media_pub.errors import BuildFailedError, ExitStatus, MediaPubError
 from media_pub.model import Settings
 
 if TYPE_CHECKING:   # the library loads per command, so `--help` stays fast
+    from click._termui_impl import ProgressBar
+
     from media_pub.report import BuildReport, ReleaseReport
 
 log = logging.getLogger("media_pub")
@@ -37,7 +39,7 @@ class Context:
         self.verbose = verbose
         self.quiet = quiet
 
-    def settings(self, **overrides) -> Settings:
+    def settings(self, **overrides: Any) -> Settings:
         settings = config.load(self.project, os.environ, overrides)
         log.debug("settings from: %s", ", ".join(settings.sources))
         return settings
@@ -212,7 +214,7 @@ def probe(ctx: Context, files: tuple[Path, ...], as_json: bool, loudness: bool) 
         click.echo(_describe(info))
 
 
-def _describe(info: dict) -> str:
+def _describe(info: dict[str, Any]) -> str:
     minutes, seconds = divmod(info["duration"], 60)
     lines = [
         f"{info['path']}",
@@ -287,10 +289,10 @@ class ProgressDisplay:
         self.enabled = not quiet and sys.stderr.isatty()
         self.shown: dict[str, int] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressDisplay | None:
         return self if self.enabled else None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.enabled and self.shown:
             click.echo("\r\033[K", err=True, nl=False)
 
@@ -481,12 +483,12 @@ class BytesBar:
 
     def __init__(self, quiet: bool):
         self.enabled = not quiet and sys.stderr.isatty()
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> BytesBar | None:
         return self if self.enabled else None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.render_finish()
 

@@ -139,13 +139,23 @@ def _swap_in(staging: Staging) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+_NOT_STATE = ("cache",)   # the content-addressed encode cache: entries are never wrong, only unused
+
+
 def _state_files(settings: Settings) -> dict[Path, bytes]:
-    """media-pub's state files (not its caches' folders, not locks), to put back on discard."""
+    """media-pub's state files (not the encode cache, not locks, not staging copies), to put
+    back when a staging build is discarded."""
     folder = settings.state_dir
-    if not folder.is_dir():
-        return {}
-    return {entry: entry.read_bytes() for entry in folder.iterdir()
-            if entry.is_file() and not entry.is_symlink() and "lock" not in entry.name}
+    found: dict[Path, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        if here == folder:
+            dirnames[:] = [d for d in dirnames if d not in _NOT_STATE and not d.startswith(f".{_STAGING_PREFIX}")]
+        for name in filenames:
+            entry = here / name
+            if "lock" not in name and entry.is_file() and not entry.is_symlink():
+                found[entry] = entry.read_bytes()
+    return found
 
 
 def _restore_state(settings: Settings, saved: dict[Path, bytes]) -> None:
