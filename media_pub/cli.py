@@ -13,8 +13,10 @@ import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +24,9 @@ import media_pub
 from media_pub import config
 from media_pub.errors import ExitStatus, MediaPubError
 from media_pub.model import Settings
+
+if TYPE_CHECKING:
+    from media_pub.build import BuildReport   # the CLI imports the pipeline only when a command runs
 
 log = logging.getLogger("media_pub")
 
@@ -146,7 +151,7 @@ def _on_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def _ask(question: str, check) -> str | None:
+def _ask(question: str, check: Callable[[str], str]) -> str | None:
     """Ask until the answer passes ``check`` (or is empty: keep the example)."""
     def value(text: str) -> str:
         if not text.strip():
@@ -237,7 +242,7 @@ def add(ctx: Context, show: str, file: Path, title: str | None, published: str |
 
     added = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
     for warning in added.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        say(f"Warning: {warning}")
     say(f"created {added.sidecar}")
 
 
@@ -257,6 +262,7 @@ def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | No
     settings = ctx.settings(out=str(out) if out else None)
     with ProgressDisplay(ctx.quiet) as progress:
         report = run_build(settings, shows, jobs=jobs, progress=progress)
+    _warn_untracked(ctx, report)
     finish_build(report)
 
 
@@ -288,6 +294,14 @@ class ProgressDisplay:
         width = shutil.get_terminal_size((100, 20)).columns - 1
         line = f"[{done}/{len(self.shown)}] {key:<32.32} [{bar:<20}] {percent:3d}%  {others}"
         click.echo(f"\r\033[K{line[:width]}", err=True, nl=False)
+
+
+def _warn_untracked(ctx: Context, report: BuildReport) -> None:
+    """A recording copied in without ``add`` is not an episode: say so, and how to fix it."""
+    for show, path in report.untracked:
+        source = path.relative_to(ctx.project.resolve()).as_posix()
+        say(f"Warning: {source}: not an episode (no sidecar names it), so it was not built; "
+            f"run {_add_command(ctx, show, source)}")
 
 
 def finish_build(report) -> None:
@@ -451,6 +465,7 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     if not dry_run:
         with ProgressDisplay(ctx.quiet) as progress:
             built = run_build(settings, shows, progress=progress)
+        _warn_untracked(ctx, built)
         if built.failed:
             finish_build(built)   # exits: a failed build is never published
         say(f"Built {sum(len(s.episodes) for s in built.shows)} live episode(s) in {built.seconds:.1f}s.")

@@ -173,13 +173,17 @@ def test_init_in_a_script_asks_nothing_and_keeps_the_examples(tmp_path: Path):
 
 # --- files the tool would silently ignore -----------------------------------------------------
 
-def test_status_lists_a_recording_without_sidecar_as_untracked_with_the_add_command(demo: Path, monkeypatch):
+def test_status_and_build_name_a_recording_without_sidecar_with_the_add_command(demo: Path, monkeypatch):
     make_audio(demo / "episodes/demo/Second take.wav", 1.0)
     monkeypatch.chdir(demo)
     result = CliRunner().invoke(cli, ["status"])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.stdout.splitlines() if line.startswith("untracked"))
     assert line.endswith("run media-pub add demo 'episodes/demo/Second take.wav'"), line
+    build = CliRunner().invoke(cli, ["build"])
+    assert build.exit_code == 0
+    assert ("Warning: episodes/demo/Second take.wav: not an episode (no sidecar names it), so it was not built; "
+            "run media-pub add demo 'episodes/demo/Second take.wav'") in build.stderr
     rows = json.loads(CliRunner().invoke(cli, ["status", "--json"]).stdout)["episodes"]
     assert [(r["state"], r["source"]) for r in rows if r["state"] == "untracked"] == [
         ("untracked", "episodes/demo/Second take.wav")]
