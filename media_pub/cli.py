@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -169,19 +170,52 @@ def _echo_json(data: object) -> None:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title (default: ask on a terminal, else \"My Show\").")
+@click.option("--url", "base_url", metavar="URL",
+              help="The public URL the build folder will be served at, e.g. https://media.ourcharity.org/.")
+@click.option("--email", help="The owner's email address (Apple and Spotify write to it).")
 @pass_context
-def init(ctx: Context, directory: Path | None) -> None:
+def init(ctx: Context, directory: Path | None, title: str | None, base_url: str | None,
+         email: str | None) -> None:
     """Scaffold a project: media-pub.toml, feeds/ and episodes/ with one example show.
+
+    On a terminal it asks for the show's title, its public URL and the owner's email;
+    press Enter to keep an example value and edit the files later.
 
     Example: media-pub init my-podcast && cd my-podcast && media-pub build
     """
-    from media_pub.scaffold import scaffold
+    from media_pub.scaffold import Identity, check_base_url, check_email, scaffold
 
     target = directory or ctx.project
-    created = scaffold(target)
+    if _on_terminal():
+        say("A few questions (Enter keeps an example value; you can edit the files later).")
+        title = title or click.prompt("Show title", default="My Show", err=True)
+        base_url = base_url or _ask("Public URL where the show will be served (e.g. https://media.ourcharity.org/)",
+                                    check_base_url)
+        email = email or _ask("Owner's email (Apple and Spotify write to it)", check_email)
+    created = scaffold(target, Identity(title=title, base_url=base_url, email=email))
     for path in created:
         say(f"created {path}")
-    say(f"Next: edit {target / 'feeds' / 'my-show.toml'}, then run `media-pub build`.")
+    show_file = next(path for path in created if path.parent.name == "feeds")
+    say(f"Next: edit {show_file}, then run `media-pub build`.")
+
+
+def _on_terminal() -> bool:
+    """Questions only for a person at a terminal: never in scripts, pipes or CI."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _ask(question: str, check: Callable[[str], str]) -> str | None:
+    """Ask until the answer passes ``check`` (or is empty: keep the example)."""
+    def value(text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return check(text)
+        except MediaPubError as error:
+            raise click.BadParameter(error.message) from None
+
+    return click.prompt(question, default="", show_default=False, value_proc=value, err=True) or None
 
 
 @cli.command()
@@ -245,7 +279,8 @@ def _describe(info: dict[str, Any]) -> str:
 @click.argument("show")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", help="Episode title (default: the file's title tag).")
-@click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z (default: now).")
+@click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z "
+              "(default: the file's date tag, else now).")
 @click.option("--draft", is_flag=True, help="Mark as a draft: never built into feeds.")
 @pass_context
 def add(ctx: Context, show: str, file: Path, title: str | None, published: str | None, draft: bool) -> None:
@@ -257,8 +292,10 @@ def add(ctx: Context, show: str, file: Path, title: str | None, published: str |
     """
     from media_pub.scaffold import add_episode
 
-    sidecar = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
-    say(f"created {sidecar}")
+    added = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
+    for warning in added.warnings:
+        say(f"Warning: {warning}")
+    say(f"created {added.sidecar}")
 
 
 @cli.command()
@@ -277,6 +314,7 @@ def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | No
     settings = ctx.settings(out=str(out) if out else None)
     with ProgressDisplay(ctx.quiet) as progress:
         report = release.build(settings, shows, jobs=jobs, progress=progress)
+    _warn_untracked(ctx, report)
     if as_json:
         _echo_json(report.as_json())
     finish_build(report)
@@ -315,6 +353,14 @@ class ProgressDisplay:
         click.echo(f"\r\033[K{line[:width]}", err=True, nl=False)
 
 
+def _warn_untracked(ctx: Context, report: BuildReport) -> None:
+    """A recording copied in without ``add`` is not an episode: say so, and how to fix it."""
+    for show, path in report.untracked:
+        source = path.relative_to(ctx.project.resolve()).as_posix()
+        say(f"Warning: {source}: not an episode (no sidecar names it), so it was not built; "
+            f"run {_add_command(ctx, show, source)}")
+
+
 def finish_build(report: BuildReport) -> None:
     """Print the build's failures, delivered loudness and summary; exit as the report says."""
     for key, error in report.failed:
@@ -348,10 +394,25 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
                     "feeds": [asdict(feed) for feed in report.feeds]})
         return
     for row in report.episodes:
+        if row.source is not None:   # untracked: say how to make it an episode
+            click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} not an episode yet: "
+                       f"run {_add_command(ctx, row.show, row.source)}")
+            continue
         click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")
     for feed in report.feeds:
         note = "" if report.public else "  (not public yet: set base_url in media-pub.toml)"
         click.echo(f"{'feed':<10} {feed.show:<31} {feed.url}{note}")
+
+
+def _add_command(ctx: Context, show: str, source: str) -> str:
+    """The ``media-pub add`` line to paste, valid from the current folder."""
+    import shlex
+
+    project = ctx.project.resolve()
+    if project == Path.cwd().resolve():
+        return f"media-pub add {shlex.quote(show)} {shlex.quote(source)}"
+    return (f"media-pub --project {shlex.quote(str(ctx.project))} add {shlex.quote(show)} "
+            f"{shlex.quote(str(project / source))}")
 
 
 @cli.command()
@@ -432,6 +493,8 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     with ProgressDisplay(ctx.quiet) as progress, BytesBar(ctx.quiet) as bar:
         report = release.publish(settings, shows, target=target, force=force, dry_run=dry_run, prune=prune,
                                  build_progress=progress, upload_progress=bar)
+    if report.build is not None:
+        _warn_untracked(ctx, report.build)
     if as_json:
         _echo_json(report.as_json())
     finish_publish(report)

@@ -67,6 +67,8 @@ class BuildReport:
     drafts: int = 0             # left out: draft = true
     scheduled: int = 0          # left out: published in the future
     warnings: list[str] = field(default_factory=list)
+    # (show, recording): media in episodes/<show>/ that no sidecar names, so never built
+    untracked: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def live_episodes(self) -> int:
@@ -114,6 +116,7 @@ class BuildReport:
             "written": len(self.written),
             "removed": len(self.removed),
             "warnings": list(self.warnings),
+            "untracked": [str(path) for _, path in self.untracked],
             "seconds": round(self.seconds, 3),
             "out_dir": str(self.out_dir) if self.out_dir else None,
             "loudness": [{"episode": row.key, "lufs": row.lufs, "true_peak": row.true_peak, "method": row.method,

@@ -11,10 +11,11 @@ from pathlib import Path
 from media_pub import site
 from media_pub.build import BuildState
 from media_pub.model import Settings
-from media_pub.project.load import Project, load_project
+from media_pub.project.load import Project, load_project, untracked_media
 from media_pub.report import FeedLink
 
-STATES = ("draft", "scheduled", "new", "changed", "built", "published")
+# untracked: a recording in episodes/<show>/ with no sidecar, which build cannot see.
+STATES = ("untracked", "draft", "scheduled", "new", "changed", "built", "published")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class EpisodeStatus:
     state: str
     published: str
     media_key: str | None
+    source: str | None = None      # untracked: the recording, relative to the project
 
 
 def published_record(settings: Settings) -> dict[str, str]:
@@ -58,8 +60,12 @@ def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime 
     project = project or load_project(settings, shows)
     build_state = BuildState(settings.state_dir / "build.json")
     published = published_record(settings)
+    untracked = untracked_media(project)
     rows = []
     for show in project.shows:
+        for path in untracked.get(show.slug, ()):
+            rows.append(EpisodeStatus(show.slug, path.name, "", "untracked", "", None,
+                                      path.relative_to(settings.project).as_posix()))
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
