@@ -108,8 +108,14 @@ def build(
     jobs: int | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    stands_for: Path | None = None,
 ) -> BuildReport:
     """Build the named shows (all by default) into ``out`` (default: settings.out_dir).
+
+    ``stands_for``: the build directory that ``out`` is a staging copy of (release.py
+    builds the live ``public/`` aside, then swaps it in). Whatever is recorded per build
+    directory (the report's folder, the keys a build owns there) is recorded for that one,
+    since the staging copy becomes it.
 
     Example:
         >>> report = build(config.load(Path("."), os.environ))
@@ -119,8 +125,9 @@ def build(
     started = time.monotonic()
     now = now or datetime.now(timezone.utc)
     out_dir = (out if out is not None else settings.out_dir).resolve()
+    build_dir = (stands_for or out_dir).resolve()   # the directory this build is for
     project = load_project(settings, shows)        # every check happens here, before output
-    report = BuildReport(out_dir=out_dir)
+    report = BuildReport(out_dir=build_dir)
     report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
     state = BuildState(settings.state_dir / "build.json")
     # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.

@@ -218,10 +218,10 @@ def build(settings: Settings, shows: Iterable[str] = (), *, jobs: int | None = N
     if not is_in_place(settings):
         return build_module.build(settings, shows, jobs=jobs, progress=progress, now=now)
     with staged(settings) as staging:
-        report = build_module.build(settings, shows, out=staging.path, jobs=jobs, progress=progress, now=now)
+        report = build_module.build(settings, shows, out=staging.path, jobs=jobs, progress=progress, now=now,
+                                    stands_for=staging.live)
         if not report.failed:
             commit(staging)
-    report.out_dir = staging.live
     return report
 
 
@@ -318,8 +318,8 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
 def _publish_in_place(settings: Settings, shows: tuple[str, ...], store: Storage, *, force: bool, dry_run: bool,
                       jobs: int | None, progress: Progress | None, now: datetime | None) -> ReleaseReport:
     with staged(settings) as staging:
-        built = build_module.build(settings, shows, out=staging.path, jobs=jobs, progress=progress, now=now)
-        built.out_dir = staging.live
+        built = build_module.build(settings, shows, out=staging.path, jobs=jobs, progress=progress, now=now,
+                                   stands_for=staging.live)
         _require_built(built)
         checked = _gate(settings, shows, staging.path, staging.live, force)
         report = _in_place_report(store.description, staging, dry_run)
