@@ -526,7 +526,9 @@ class EpisodeCache:
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
     """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
 
-    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    Per show slug, sorted. Only the folder itself is looked at (``add`` puts recordings
+    there; a sub-folder is the volunteer's own place, e.g. for raw takes), and files the
+    show uses otherwise (its intro and outro) are not listed.
     """
     found: dict[str, tuple[Path, ...]] = {}
     for show in project.shows:
@@ -536,7 +538,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         used = {episode.media.resolve() for episode in project.episodes[show.slug]}
         used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
         found[show.slug] = tuple(sorted(
-            path for path in folder.rglob("*")
+            path for path in folder.iterdir()
             if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
             and path.is_file() and path.resolve() not in used))
     return {slug: paths for slug, paths in found.items() if paths}
