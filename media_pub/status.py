@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
-from media_pub.build import BuildState
 from media_pub.model import Settings
 from media_pub.project.load import load_project
+from media_pub.state import BuildState, PublishedRecord
 
 STATES = ("draft", "scheduled", "new", "changed", "built", "published")
 
@@ -24,28 +22,25 @@ class EpisodeStatus:
     media_key: str | None
 
 
-def published_record(settings: Settings) -> dict[str, str]:
+def published_record(settings: Settings) -> dict[str, str | None]:
     """Keys publish last uploaded, with their sha256 (written by publish; may be absent)."""
-    try:
-        return json.loads((settings.state_dir / "published.json").read_text("utf-8")).get("objects", {})
-    except (OSError, ValueError):
-        return {}
+    return PublishedRecord(settings.state_dir).objects
 
 
 def project_status(settings: Settings, shows=(), now: datetime | None = None) -> list[EpisodeStatus]:
     """The state of every episode, newest first within each show."""
     now = now or datetime.now(timezone.utc)
     project = load_project(settings, shows)
-    build_state = BuildState(settings.state_dir / "build.json")
+    build_state = BuildState(settings.state_dir)
     published = published_record(settings)
     rows = []
     for show in project.shows:
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
-            entry = build_state.entries.get(key)
+            entry = build_state.delivered(key)
             # The delivered extension is the one the last build made (the show's format).
-            suffix = Path(entry["path"]).suffix if entry and entry.get("path") else show.delivery.extension
+            suffix = entry.path.suffix if entry else show.delivery.extension
             media_key = f"media/{key}{suffix}"
             if episode.draft:
                 state = "draft"
@@ -55,7 +50,8 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
                 built = (settings.out_dir / media_key).exists()
                 if entry is None or not built:
                     state = "new"
-                elif build_state.lookup(key, build_state.fingerprint(show_part, project.stamps[episode.path])) is None:
+                elif build_state.delivered(key, build_state.fingerprint(
+                        show_part, project.stamps[episode.path])) is None:
                     state = "changed"
                 elif media_key in published:
                     state = "published"
