@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from media_pub import site
 from media_pub.model import Settings
 from media_pub.project.load import load_project
 from media_pub.state import BuildState, PublishedRecord
@@ -41,7 +42,7 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
             entry = build_state.delivered(key)
             # The delivered extension is the one the last build made (the show's format).
             suffix = entry.path.suffix if entry else show.delivery.extension
-            media_key = f"media/{key}{suffix}"
+            media_key = site.media_key(show.slug, episode.slug, suffix)
             if episode.draft:
                 state = "draft"
             elif episode.is_scheduled(now):
