@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from media_pub import site
 from media_pub.model import Settings
-from media_pub.project.load import load_project
+from media_pub.project.load import load_project, untracked_media
 from media_pub.state import BuildState, PublishedRecord
 
-STATES = ("draft", "scheduled", "new", "changed", "built", "published")
+# untracked: a recording in episodes/<show>/ with no sidecar, which build cannot see.
+STATES = ("untracked", "draft", "scheduled", "new", "changed", "built", "published")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class EpisodeStatus:
     state: str
     published: str
     media_key: str | None
+    source: str | None = None      # untracked: the recording, relative to the project
 
 
 def published_record(settings: Settings) -> dict[str, str | None]:
@@ -28,14 +31,18 @@ def published_record(settings: Settings) -> dict[str, str | None]:
     return PublishedRecord(settings.state_dir).objects
 
 
-def project_status(settings: Settings, shows=(), now: datetime | None = None) -> list[EpisodeStatus]:
+def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None) -> list[EpisodeStatus]:
     """The state of every episode, newest first within each show."""
     now = now or datetime.now(timezone.utc)
     project = load_project(settings, shows)
     build_state = BuildState(settings.state_dir)
     published = published_record(settings)
+    untracked = untracked_media(project)
     rows = []
     for show in project.shows:
+        for path in untracked.get(show.slug, ()):
+            rows.append(EpisodeStatus(show.slug, path.name, "", "untracked", "", None,
+                                      path.relative_to(settings.project).as_posix()))
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
