@@ -237,7 +237,8 @@ def test_episode_page_discovery_and_relative_urls(site):
     assert discovery[0]["href"] == BASE_URL + "embed/locked-up-living/001-gerard-drennan.oembed.json"
     audio = tags.all("audio")[0]
     # the player's own controls, not the browser's grey pill
-    assert audio["preload"] == "metadata" and "controls" not in audio and "autoplay" not in audio
+    # preload="none": an embed fetches no media before play (STANDARDS 9.6)
+    assert audio["preload"] == "none" and "controls" not in audio and "autoplay" not in audio
     assert [b["aria-label"] for b in tags.all("button") if "aria-label" in b][:3] == [
         "Play", "Back 15 seconds", "Forward 30 seconds"]
     assert tags.all("source")[0]["type"] == "audio/mpeg"
@@ -279,7 +280,7 @@ def test_video_page_has_poster_and_captions_track(site):
     tags = Tags(page(site, "embed/ceramics/01-pots.html"))
     video = tags.all("video")[0]
     assert video["poster"] == "../../art/ceramics.jpg"
-    assert "playsinline" in video and video["preload"] == "metadata"
+    assert "playsinline" in video and video["preload"] == "none"
     track = tags.all("track")[0]
     assert track["kind"] == "captions" and track["src"] == "../../transcripts/ceramics/01-pots.vtt"
     assert track["srclang"] == "en-GB" and track["label"]
