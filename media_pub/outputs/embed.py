@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from PIL import Image, UnidentifiedImageError
 
+from media_pub import site
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
 from media_pub.model import BuiltShow, Delivered, Settings, Show, ShowType
@@ -80,7 +81,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     writer = PageWriter(out_dir)
     static = resources.files("media_pub") / "static"
     for name in STATIC_FILES:
-        writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
+        writer.write(site.asset_key(name), static.joinpath(name).read_bytes())
     index_shows = []
     for (show, episodes), (documents, show_document) in zip(views, oembeds, strict=True):
         page = {"lang": show.lang, "assets": "../", "feeds": [show.feeds]}
@@ -97,7 +98,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     _write_index(writer, index_shows, generated)
     # Stale pages go last: until the new index is written the old one links to them.
     for show, _ in views:
-        writer.remove_stale(f"embed/{show.slug}")
+        writer.remove_stale(f"{site.EMBED}/{show.slug}")
     return writer.keys
 
 
@@ -120,7 +121,7 @@ def _write_index(writer: PageWriter, shows: list[dict], generated: datetime) -> 
     """embed/index.json: these shows, plus the shows of the previous index this build did
     not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
     something besides ``generated`` changed, so a rebuild uploads nothing."""
-    path = writer.root / "embed/index.json"
+    path = writer.root / site.INDEX_KEY
     previous: dict = {}
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
@@ -134,13 +135,13 @@ def _write_index(writer: PageWriter, shows: list[dict], generated: datetime) -> 
         slug = old.get("slug") if isinstance(old, dict) else None
         if slug in fresh:
             merged.append(fresh.pop(slug))
-        elif slug and (writer.root / "feeds" / f"{slug}.xml").is_file():
+        elif slug and (writer.root / site.feed_key(slug)).is_file():
             merged.append(old)
     merged.extend(fresh.values())
     if previous.get("version") == 1 and previous.get("shows") == merged and "generated" in previous:
-        writer.owned.add("embed/index.json")
+        writer.owned.add(site.INDEX_KEY)
         return
-    writer.write("embed/index.json",
+    writer.write(site.INDEX_KEY,
                  _json({"version": 1, "generated": rfc3339(generated), "shows": merged}))
 
 
@@ -316,15 +317,6 @@ def _href(key: str) -> str:
     return "../../" + quote(key)
 
 
-def site_show_key(show: str) -> str:
-    """The website's page for a show (the pages are written by ``site_pages``)."""
-    return f"shows/{show}/index.html"
-
-
-def site_episode_key(show: str, episode: str) -> str:
-    return f"shows/{show}/{episode}.html"
-
-
 def accent(colour: str | None) -> Accent | None:
     """``#RRGGBB`` with black or white text, whichever contrasts more (WCAG 2 luminance)."""
     if not colour:
@@ -363,7 +355,7 @@ def _listen(show: Show) -> tuple[tuple[str, str], ...]:
 
 def _show_view(settings: Settings, built: BuiltShow, out_dir: Path) -> ShowView:
     show = built.show
-    page_key = f"embed/{show.slug}/index.html"
+    page_key = site.show_page_key(show.slug)
     feed_url = settings.url(show.feed_key)
     return ShowView(
         slug=show.slug,
@@ -375,9 +367,9 @@ def _show_view(settings: Settings, built: BuiltShow, out_dir: Path) -> ShowView:
         serial=show.type == ShowType.SERIAL,
         page_key=page_key,
         player_url=settings.url(page_key),
-        oembed_key=f"embed/{show.slug}/index.oembed.json",
-        oembed_url=settings.url(f"embed/{show.slug}/index.oembed.json"),
-        site_url=settings.url(site_show_key(show.slug)),
+        oembed_key=site.show_oembed_key(show.slug),
+        oembed_url=settings.url(site.show_oembed_key(show.slug)),
+        site_url=settings.url(site.site_show_key(show.slug)),
         feed_url=feed_url,
         artwork_key=built.artwork_key,
         artwork_url=settings.url(built.artwork_key) if built.artwork_key else None,
@@ -394,14 +386,17 @@ def _show_view(settings: Settings, built: BuiltShow, out_dir: Path) -> ShowView:
 
 
 def _thumb(out_dir: Path, key: str | None, size: int) -> str | None:
-    """The image to show at ``size`` CSS px or less."""
-    return _href(key) if key else None
+    """The image to show at ``size`` CSS px (2x a 96 px box): its rendition when the build
+    made one, so an embed never downloads a 1400 px image to show 96 px."""
+    if not key:
+        return None
+    small = site.rendition_key(key, size)
+    return _href(small if (out_dir / small).is_file() else key)
 
 
 def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
                   out_dir: Path) -> EpisodeView:
     show, episode = built.show, delivered.episode
-    base = f"embed/{show.slug}/{episode.slug}"
     image_key = delivered.image_key or built.artwork_key
     is_video = delivered.media_type.startswith("video/")
     transcript_file = _built_or_source(out_dir, delivered.transcript_key, episode.transcript)
@@ -423,12 +418,12 @@ def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
         media_url=settings.url(delivered.media_key),
         media_type=delivered.media_type,
         media_bytes=delivered.media_bytes,
-        page_key=f"{base}.html",
-        oembed_key=f"{base}.oembed.json",
-        player_url=settings.url(f"{base}.html"),
-        oembed_url=settings.url(f"{base}.oembed.json"),
+        page_key=site.episode_page_key(show.slug, episode.slug),
+        oembed_key=site.oembed_key(show.slug, episode.slug),
+        player_url=settings.url(site.episode_page_key(show.slug, episode.slug)),
+        oembed_url=settings.url(site.oembed_key(show.slug, episode.slug)),
         page_href=quote(f"{episode.slug}.html"),
-        site_url=settings.url(site_episode_key(show.slug, episode.slug)),
+        site_url=settings.url(site.site_episode_key(show.slug, episode.slug)),
         media_href=_href(delivered.media_key),
         poster_href=_href(image_key) if image_key else None,
         thumb_href=_thumb(out_dir, image_key, 192),
@@ -695,5 +690,5 @@ class PageWriter:
 
 
 __all__ = ["EmbedError", "EpisodeView", "FeedLinks", "PageWriter", "ShowView", "clock", "player_data", "player_views",
-           "render", "rfc3339", "show_listing", "site_episode_key", "site_show_key", "spoken",
+           "render", "rfc3339", "show_listing", "spoken",
            "write_embeds"]
