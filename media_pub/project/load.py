@@ -33,6 +33,7 @@ from media_pub.model import (
     Medium,
     Owner,
     Person,
+    PlayerStyle,
     Settings,
     Show,
     ShowType,
@@ -343,12 +344,24 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        player=_player(data.table("player")),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+def _player(table: _Table | None) -> PlayerStyle:
+    """``[player] accent = "#RRGGBB"``: one colour, so the page's contrast stays checkable."""
+    if table is None:
+        return PlayerStyle()
+    accent = table.text("accent")
+    if accent is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent):
+        raise table.error("accent", f"{accent!r} is not a colour written as \"#RRGGBB\", e.g. \"#0B57D0\"")
+    table.finish()
+    return PlayerStyle(accent=accent.upper() if accent else None)
 
 
 # --- episodes --------------------------------------------------------------------------
