@@ -36,13 +36,13 @@ from media_pub.checks.sources import check_sources
 from media_pub.checks import Finding, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
-from media_pub.fsutil import StateFile
 from media_pub.model import BuiltShow, Settings, Show
 from media_pub.plan import scan
 from media_pub.project.load import load_project
 from media_pub.project.placeholders import base_url_placeholder, refuse_for_real_target
 from media_pub.publish import Progress as BytesProgress
 from media_pub.site import phase_of
+from media_pub.state import AnnouncedFeeds
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
 from media_pub.storage import Storage, open_target
 
@@ -368,18 +368,11 @@ def feed_links(settings: Settings, shows: Iterable[BuiltShow | Show]) -> tuple[F
                  for show in (s.show if isinstance(s, BuiltShow) else s for s in shows))
 
 
-class _Announced(StateFile):
-    """Feed URLs a publish has already told the volunteer to submit (told once)."""
-
-
 def _first_announced(settings: Settings, feeds: tuple[FeedLink, ...]) -> tuple[FeedLink, ...]:
-    record = _Announced(settings.state_dir / "announced.json")
-    new = tuple(f for f in feeds if f.url not in record.entries)
-    for link in new:
-        record.entries[link.url] = link.show
-        record.dirty = True
+    record = AnnouncedFeeds(settings.state_dir)
+    new = set(record.first_time(f.url for f in feeds))
     record.save()
-    return new
+    return tuple(f for f in feeds if f.url in new)
 
 
 def is_public(settings: Settings) -> bool:
