@@ -9,7 +9,14 @@ from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from embed_sample import BASE_URL, GENERATED, HOSTILE_CHAPTER, HOSTILE_PERSON, HOSTILE_TITLE, build_site
+from embed_sample import (
+    BASE_URL,
+    GENERATED,
+    HOSTILE_CHAPTER,
+    HOSTILE_PERSON,
+    HOSTILE_TITLE,
+    build_site,
+)
 
 from media_pub.outputs.embed import EmbedError, write_embeds
 
