@@ -436,3 +436,23 @@ def test_serial_show_player_starts_at_part_one(tmp_path):
     assert ">Episodes</h2>" in html
     index = json.loads(page(site, "embed/index.json"))              # the index stays newest first
     assert [ep["slug"] for ep in index["shows"][0]["episodes"]] == ["002-hostile", "001-gerard-drennan"]
+
+
+def test_readme_shows_every_screenshot_the_tool_makes():
+    """docs/screenshots/*.png come from tools/screenshots.py, at 390 and 1200 px, and the
+    README's Embedding section shows each one."""
+    import importlib.util
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("screenshots", repo / "tools/screenshots.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.WIDTHS == (390, 1200)
+    made = {f"docs/screenshots/{name}-{width}.png" for name in tool.PAGES for width in tool.WIDTHS}
+    readme = (repo / "README.md").read_text("utf-8")
+    shown = set(re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", readme))
+    assert shown == made
+    for path in made:
+        data = (repo / path).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 100_000, path
