@@ -25,8 +25,9 @@ from media_pub import config
 from media_pub.errors import ExitStatus, MediaPubError
 from media_pub.model import Settings
 
+# The CLI imports the pipeline only when a command runs; the type is for annotations.
 if TYPE_CHECKING:
-    from media_pub.build import BuildReport   # the CLI imports the pipeline only when a command runs
+    from media_pub.build import BuildReport
 
 log = logging.getLogger("media_pub")
 
