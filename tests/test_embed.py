@@ -9,7 +9,14 @@ from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from embed_sample import BASE_URL, GENERATED, HOSTILE_CHAPTER, HOSTILE_PERSON, HOSTILE_TITLE, build_site
+from embed_sample import (
+    BASE_URL,
+    GENERATED,
+    HOSTILE_CHAPTER,
+    HOSTILE_PERSON,
+    HOSTILE_TITLE,
+    build_site,
+)
 
 from media_pub.outputs.embed import EmbedError, write_embeds
 
@@ -429,3 +436,133 @@ def test_serial_show_player_starts_at_part_one(tmp_path):
     assert ">Episodes</h2>" in html
     index = json.loads(page(site, "embed/index.json"))              # the index stays newest first
     assert [ep["slug"] for ep in index["shows"][0]["episodes"]] == ["002-hostile", "001-gerard-drennan"]
+
+
+def test_readme_shows_every_screenshot_the_tool_makes():
+    """docs/screenshots/*.png come from tools/screenshots.py, at 390 and 1200 px, and the
+    README's Embedding section shows each one."""
+    import importlib.util
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("screenshots", repo / "tools/screenshots.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.WIDTHS == (390, 1200)
+    made = {f"docs/screenshots/{name}-{width}.png" for name in tool.PAGES for width in tool.WIDTHS}
+    readme = (repo / "README.md").read_text("utf-8")
+    shown = set(re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", readme))
+    assert shown == made
+    for path in made:
+        data = (repo / path).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 100_000, path
+
+
+# --- the website (outputs/site_pages.py) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def website(tmp_path_factory):
+    from media_pub.outputs.site_pages import write_site
+
+    site = build_site(tmp_path_factory.mktemp("website"))
+    write_embeds(site.settings, site.shows, site.out, GENERATED)
+    return site, write_site(site.settings, site.shows, site.out, GENERATED)
+
+
+def test_website_pages_for_live_episodes_only(website):
+    site, keys = website
+    assert sorted(keys) == sorted([
+        "shows/locked-up-living/001-gerard-drennan.html", "shows/locked-up-living/002-hostile.html",
+        "shows/locked-up-living/index.html", "shows/ceramics/01-pots.html",
+        "shows/ceramics/index.html", "index.html", "sitemap.xml"])
+    tags = Tags(page(site, "shows/locked-up-living/index.html"))
+    links = [a["href"] for a in tags.all("a")]
+    assert "001-gerard-drennan.html" in links and "002-hostile.html" in links
+    assert "../../index.html" in links                                   # the way home
+    assert [s.get("src") for s in tags.all("script") if s.get("src")] == ["../../embed/player.js"]
+    home = Tags(page(site, "index.html"))
+    assert [a["href"] for a in home.all("a") if a["href"].startswith("shows/")] == [
+        "shows/locked-up-living/index.html", "shows/ceramics/index.html"]
+    rss = [link["href"] for link in home.all("link") if link.get("type") == "application/rss+xml"]
+    assert rss == ["feeds/locked-up-living.xml", "feeds/ceramics.xml"]
+
+
+def test_website_episode_page_has_open_graph_and_the_whole_transcript(website):
+    site, _ = website
+    tags = Tags(page(site, "shows/locked-up-living/001-gerard-drennan.html"))
+    og = {m["property"]: m["content"] for m in tags.all("meta") if "property" in m}
+    assert og["og:title"] == "If there is trauma, there will have been harm"
+    assert og["og:url"] == BASE_URL + "shows/locked-up-living/001-gerard-drennan.html"
+    assert og["og:audio"] == BASE_URL + "media/locked-up-living/001-gerard-drennan.mp3"
+    assert og["og:image"] == BASE_URL + "art/locked-up-living/001-gerard-drennan.png"
+    links = {link["type"]: link["href"] for link in tags.all("link") if link.get("rel") == "alternate"}
+    assert links["application/rss+xml"] == "../../feeds/locked-up-living.xml"
+    assert links["application/json+oembed"] == (
+        BASE_URL + "embed/locked-up-living/001-gerard-drennan.oembed.json")
+    text = " ".join("".join(tags.text).split())
+    for line in ("Welcome to Locked Up Living.", "If there is trauma, there will have been harm.",
+                 "Truth and reconciliation."):
+        assert line in text
+
+
+def test_website_hostile_metadata_makes_no_markup(website):
+    site, _ = website
+    for key in ("shows/locked-up-living/002-hostile.html", "shows/locked-up-living/index.html"):
+        tags = Tags(page(site, key))
+        assert tags.all("script") == [{"type": "application/json", "id": "player-data"},
+                                      {"src": "../../embed/player.js", "defer": None}]
+        for name, attrs in tags.tags:
+            assert not [a for a in attrs if a.startswith("on")], (name, attrs)
+            assert not (attrs.get("href") or "").lower().startswith("javascript:")
+        assert HOSTILE_TITLE in "".join(tags.text)
+
+
+def test_sitemap_lists_every_page_of_the_website(website):
+    from lxml import etree
+
+    site, _ = website
+    tree = etree.fromstring((site.out / "sitemap.xml").read_bytes())
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
+    assert sorted(locs) == sorted([BASE_URL] + [BASE_URL + key for key in (
+        "shows/locked-up-living/index.html", "shows/locked-up-living/001-gerard-drennan.html",
+        "shows/locked-up-living/002-hostile.html", "shows/ceramics/index.html",
+        "shows/ceramics/01-pots.html")])
+    lastmod = tree.xpath("//s:url[s:loc='%sshows/ceramics/01-pots.html']/s:lastmod/text()" % BASE_URL,
+                         namespaces=ns)
+    assert lastmod == ["2026-11-01T10:30:00Z"]
+
+
+def test_website_rebuild_rewrites_nothing(website):
+    from media_pub.outputs.site_pages import write_site
+
+    site, _ = website
+    assert write_site(site.settings, site.shows, site.out, GENERATED.replace(hour=18)) == []
+
+
+def test_accent_colour_gets_readable_text():
+    from media_pub.outputs.embed import accent
+
+    assert accent("#8A3B12").fg == "#ffffff"          # dark accent: white text
+    assert accent("#FDE68A").fg == "#000000"          # light accent: black text
+    assert accent(None) is None
+
+
+@pytest.mark.parametrize("value, problem", [('"#8a3b12"', None), ('"red"', "#RRGGBB"),
+                                            ('"#8A3B1"', "#RRGGBB"), ("12", "must be text")])
+def test_player_accent_is_a_hex_colour_or_a_clear_error(tmp_path, value, problem):
+    from project_factory import make_show
+
+    from media_pub.errors import ConfigError
+    from media_pub.project.load import load_show
+
+    path = make_show(tmp_path, "talk")
+    path.write_text(path.read_text("utf-8") + f"\n[player]\naccent = {value}\n", "utf-8")
+    if problem is None:
+        assert load_show(tmp_path, path).player.accent == "#8A3B12"
+        return
+    with pytest.raises(ConfigError) as error:
+        load_show(tmp_path, path)
+    assert error.value.field == "player.accent" and error.value.file == str(path)
+    assert problem in error.value.message

@@ -26,7 +26,15 @@ from xml.sax.saxutils import escape
 
 from media_pub import site
 from media_pub.model import BuiltShow, Settings
-from media_pub.outputs.embed import FeedLinks, PageWriter, player_data, player_views, render
+from media_pub.outputs.embed import (
+    EpisodeView,
+    FeedLinks,
+    PageWriter,
+    ShowView,
+    player_data,
+    player_views,
+    render,
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ def _site_title(settings: Settings, index: list[dict[str, Any]]) -> str:
     return "Podcasts and films" if any(s.get("medium") != "podcast" for s in index) else "Podcasts"
 
 
-def _site_lang(views: list) -> str:
+def _site_lang(views: list[tuple[ShowView, list[EpisodeView]]]) -> str:
     return views[0][0].lang if views else "en"
 
 
