@@ -28,6 +28,7 @@ from media_pub.media.probe import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
+from media_pub.transcribe import auto_transcribe
 
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
@@ -147,7 +148,10 @@ def build(
     state = BuildState(settings.state_dir / "build.json")
     persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
 
-    if _write_back_guids(project, settings, persist_show_guid):
+    # [transcripts] auto = true: draft transcripts first, so this build delivers them.
+    changed = any(show.transcripts.auto for show in project.shows) and auto_transcribe(
+        settings, project, progress)
+    if _write_back_guids(project, settings, persist_show_guid) or changed:
         project = load_project(settings, shows)    # re-read what was written back
     plans: list[tuple[Show, list[Episode]]] = []
     for show in project.shows:

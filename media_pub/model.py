@@ -219,6 +219,15 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class TranscriptSettings:
+    """A show's ``[transcripts]`` table: how ``media-pub transcribe`` recognises its speech."""
+
+    model: Path | None = None       # a faster-whisper model directory; None: the bundled one
+    language: str | None = None     # e.g. "en"; None: the show's language
+    auto: bool = False              # build transcribes episodes that have none (drafts need review)
+
+
+@dataclass(frozen=True)
 class Show:
     slug: str
     path: Path                    # feeds/<slug>.toml
@@ -238,6 +247,7 @@ class Show:
     locked: bool = True
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
 
     @property
     def feed_key(self) -> str:

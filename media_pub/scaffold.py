@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
 
-from media_pub.media import ffmpeg
 from media_pub.errors import ConfigError, EncodeError
+from media_pub.media import ffmpeg
 from media_pub.media.probe import probe
 from media_pub.model import Settings
 from media_pub.project.load import EPISODES_DIR, FEEDS_DIR, parse_datetime, slugify
+from media_pub.project.writeback import chapters_array
 
 SITE_TOML = """\
 # media-pub site settings. Every key is optional; MEDIA_PUB_<KEY> environment
@@ -74,7 +75,7 @@ def scaffold(target: Path) -> list[Path]:
         target / "media-pub.toml": SITE_TOML,
         target / FEEDS_DIR / "my-show.toml": SHOW_TOML,
         target / EPISODES_DIR / "my-show" / "welcome.toml": EPISODE_TOML.format(
-            published=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")),
+            published=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")),
         target / ".gitignore": "/public/\n/.media-pub/\n",
     }
     media = target / EPISODES_DIR / "my-show" / "welcome.mp3"
@@ -115,7 +116,7 @@ def add_episode(settings: Settings, show: str, file: Path, *, title: str | None 
     if sidecar.exists():
         raise ConfigError("already exists; add never overwrites a sidecar", sidecar)
     when = parse_datetime(published, None, "--published") if published else (
-        datetime.now(timezone.utc).replace(microsecond=0))
+        datetime.now(UTC).replace(microsecond=0))
     source = file.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     if source.is_relative_to(folder.resolve()):
@@ -136,21 +137,8 @@ def add_episode(settings: Settings, show: str, file: Path, *, title: str | None 
     if info.tags.get("comment"):
         document.add("description", info.tags["comment"])
     if info.chapters:
-        chapters = tomlkit.array()
-        for chapter in info.chapters:
-            item = tomlkit.inline_table()
-            item.update({"start": _timestamp(chapter.start), "title": chapter.title})
-            chapters.append(item)
-        chapters.multiline(True)
-        document.add("chapters", chapters)
+        document.add("chapters", chapters_array(info.chapters))
     tmp = sidecar.with_name(f".{sidecar.name}.tmp")
     tmp.write_text(tomlkit.dumps(document), "utf-8")
     tmp.replace(sidecar)
     return sidecar
-
-
-def _timestamp(seconds: float) -> str:
-    whole = int(seconds)
-    stamp = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    fraction = round(seconds - whole, 3)
-    return stamp + (f"{fraction:.3f}"[1:] if fraction else "")

@@ -22,6 +22,7 @@ class EpisodeStatus:
     state: str
     published: str
     media_key: str | None
+    transcript: bool = False      # False: `media-pub transcribe` would write one
 
 
 def published_record(settings: Settings) -> dict[str, str]:
@@ -62,5 +63,6 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
                 else:
                     state = "built"
             rows.append(EpisodeStatus(show.slug, episode.slug, episode.title, state,
-                                      episode.published.isoformat().replace("+00:00", "Z"), media_key))
+                                      episode.published.isoformat().replace("+00:00", "Z"), media_key,
+                                      transcript=episode.transcript is not None))
     return rows
