@@ -504,3 +504,31 @@ def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model:
                 say("not written (--yes writes them without asking)")
     if report.failed:
         sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("show")
+@click.argument("episode")
+@click.option("--start", required=True, help="Where the clip starts: seconds, MM:SS or HH:MM:SS.")
+@click.option("--duration", default="30", show_default=True, help="How long: seconds, or MM:SS.")
+@click.option("--shape", type=click.Choice(["square", "vertical", "wide"]), default="square",
+              show_default=True, help="1080x1080, 1080x1920 (stories) or 1920x1080.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: public).")
+@pass_context
+@handle_errors
+def clip(ctx: Context, show: str, episode: str, start: str, duration: str, shape: str, out: Path | None) -> None:
+    """Render a shareable audiogram clip of an episode: artwork, waveform, title, captions.
+
+    The MP4 goes into clips/SHOW/ of the build directory; publish does not upload it.
+
+    Example: media-pub clip locked-up-living 001-gerard-drennan --start 0:10 --duration 20 --shape vertical
+    """
+    from media_pub.clip import make_clip
+    from media_pub.project.load import parse_timestamp
+
+    settings = ctx.settings(out=str(out) if out else None)
+    with ProgressDisplay(ctx.quiet) as progress:
+        result = make_clip(settings, show, episode, start=parse_timestamp(start, None, "--start"),
+                           duration=parse_timestamp(duration, None, "--duration"), shape=shape,
+                           progress=(lambda f: progress(f"{show}/{episode}", f)) if progress else None)
+    say(f"wrote {result.path} ({result.duration:g} s, {result.captions} caption(s))")

@@ -78,7 +78,7 @@ def _join(words: Sequence[Word]) -> str:
     return " ".join(w.text.strip() for w in words if w.text.strip())
 
 
-def _split_lines(tokens: Sequence[str], chars: int = LINE_CHARS) -> tuple[str, ...]:
+def split_lines(tokens: Sequence[str], chars: int = LINE_CHARS) -> tuple[str, ...]:
     """Lay tokens out as one line, or two lines of at most ``chars``; () if they do not fit.
 
     Of the two-line layouts, the break after punctuation, or before a conjunction or
@@ -123,7 +123,7 @@ def build_cues(words: Sequence[Word], duration: float, chars: int = LINE_CHARS) 
             tokens = _join(current + [word]).split()
             too_long = word.end - current[0].start > MAX_CUE_SECONDS
             paused = word.start - current[-1].end >= PAUSE_SECONDS
-            if too_long or paused or not _split_lines(tokens, chars):
+            if too_long or paused or not split_lines(tokens, chars):
                 groups.append(current)
                 current = []
         current.append(word)
@@ -145,7 +145,7 @@ def build_cues(words: Sequence[Word], duration: float, chars: int = LINE_CHARS) 
             end = max(end, min(start + MIN_CUE_SECONDS, following - GAP_SECONDS, duration))
         if end <= start:
             continue
-        lines = _split_lines(_join(group).split(), chars)
+        lines = split_lines(_join(group).split(), chars)
         if not lines:   # one word longer than two lines: keep it whole rather than drop it
             lines = (_join(group),)
         cues.append(Cue(round(start, 3), round(end, 3), lines))
