@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import media_pub
 from media_pub.outputs import feed
@@ -23,6 +22,7 @@ from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progre
 from media_pub.outputs.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
 from media_pub import site
@@ -47,11 +47,6 @@ class BuildReport:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class BuildState(StateFile):
@@ -145,7 +140,8 @@ def build(
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
     state = BuildState(settings.state_dir / "build.json")
-    persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
+    # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
+    persist_show_guid = base_url_placeholder(settings) is None
 
     # [transcripts] auto = true: draft transcripts first, so this build delivers them.
     changed = any(show.transcripts.auto for show in project.shows) and auto_transcribe(

@@ -352,6 +352,10 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
         if report.failed:
             finish_build(report)
         keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
+        from media_pub.checks.sources import check_sources
+        from media_pub.project.load import load_project
+
+        findings += check_sources(load_project(settings, shows))   # the files to edit, first
         findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
     out_dir = settings.out_dir.resolve()
     for path in files:
@@ -394,6 +398,9 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     from media_pub.publish import publish as run_publish
 
     settings = ctx.settings(**{"storage.target": target})
+    from media_pub.project.placeholders import refuse_for_real_target
+
+    refuse_for_real_target(settings, shows)   # example values never go live: before any build
     if not dry_run:
         with ProgressDisplay(ctx.quiet) as progress:
             built = run_build(settings, shows, progress=progress)

@@ -59,8 +59,8 @@ media = "welcome.mp3"           # relative to this file
 published = {published}
 draft = false                   # true: never built into feeds
 description = \"\"\"
-A first episode. Show notes may use **Markdown** or simple HTML, and
-[links](https://example.org/my-show).
+A first episode. Show notes may use **Markdown** or simple HTML:
+*emphasis*, lists and links.
 \"\"\"
 chapters = [
   {{ start = "00:00:00", title = "Hello" }},
