@@ -28,7 +28,7 @@ from media_pub.media.probe import extract_artwork
 from media_pub import site
 from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
-from media_pub.project.load import Project, load_project
+from media_pub.project.load import Project, load_project, untracked_media
 from media_pub.transcribe import auto_transcribe
 
 
@@ -43,6 +43,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)   # stale output keys deleted
     seconds: float = 0.0
     out_dir: Path | None = None
+    # (show, recording): media in episodes/<show>/ that no sidecar names, so never built
+    untracked: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -139,6 +141,7 @@ def build(
     out_dir = (out if out is not None else settings.out_dir).resolve()
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
+    report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
     state = BuildState(settings.state_dir / "build.json")
     # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
     persist_show_guid = base_url_placeholder(settings) is None

@@ -7,14 +7,18 @@ the line where they are, files the tool would otherwise ignore.
 
 from __future__ import annotations
 
+import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from lxml import etree
+from media_factory import make_audio, make_video
 from project_factory import make_episode, make_show, source_snapshot, write_site
 
+import media_pub.cli
 from media_pub.cli import cli
 
 PODCAST_NS = {"podcast": "https://podcastindex.org/namespace/1.0"}
@@ -63,8 +67,7 @@ def test_fresh_init_and_build_write_no_show_guid_and_validate_names_each_placeho
     assert result.exit_code == 0, result.output          # warnings: the preview still validates
     lines = result.stdout.splitlines()
     for where, value in (("media-pub.toml:base_url", "https://media.example.org/"),
-                         ("feeds/my-show.toml:owner.email", "podcast@example.org"),
-                         ("feeds/my-show.toml:link", "https://example.org/my-show")):
+                         ("feeds/my-show.toml:owner.email", "podcast@example.org")):
         line = next((line for line in lines if f"project.placeholder {where}:" in line), None)
         assert line is not None, (where, result.stdout)
         assert line.startswith("WARNING") and repr(value) in line and "example value" in line
@@ -79,7 +82,7 @@ def test_publish_to_a_real_bucket_refuses_placeholders_before_building(fresh: Pa
     message = result.stderr.strip().splitlines()[-1]
     assert message.startswith(f"Error: {fresh / 'media-pub.toml'}: base_url: 'https://media.example.org/' "
                               "is a placeholder, and s3://podcast-bucket/shows is a real target"), message
-    assert "nothing was built or uploaded" in message and "2 more" in message
+    assert "nothing was built or uploaded" in message and "1 more" in message
     assert not (fresh / "public").exists()
     assert source_snapshot(fresh) == before
 
@@ -142,3 +145,98 @@ def test_person_role_must_be_a_podcast_taxonomy_role_and_gets_its_group(demo: Pa
     persons = [(p.text, p.get("role"), p.get("group"))
                for p in feed.findall("channel/item/podcast:person", PODCAST_NS)]
     assert persons == [("Ann", "host", "cast"), ("Cy", "producer", "creative direction")]
+
+
+def test_init_on_a_terminal_asks_for_title_url_and_email(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(media_pub.cli, "_on_terminal", lambda: True)
+    target = tmp_path / "lul"
+    answers = "Locked Up Living\nmedia.lul.org.uk\nhttps://media.lockeduplivingpodcast.org.uk\nnot-an-email\nhello@lockeduplivingpodcast.org.uk\n"
+    result = CliRunner().invoke(cli, ["init", str(target)], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "Show title" in result.stderr and "not a public URL" in result.stderr and "not an email" in result.stderr
+    site = tomllib.loads((target / "media-pub.toml").read_text())
+    show = tomllib.loads((target / "feeds/locked-up-living.toml").read_text())
+    assert site["base_url"] == "https://media.lockeduplivingpodcast.org.uk/"
+    assert show["title"] == "Locked Up Living"
+    assert show["owner"]["email"] == "hello@lockeduplivingpodcast.org.uk"
+    # Real answers are identity: the first build writes the show's podcast:guid back.
+    assert run(target, "build").exit_code == 0
+    assert "guid" in tomllib.loads((target / "feeds/locked-up-living.toml").read_text())
+    assert "project.placeholder" not in run(target, "validate").stdout
+
+
+def test_init_in_a_script_asks_nothing_and_keeps_the_examples(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "p")], input="")
+    assert result.exit_code == 0 and "Show title" not in result.stderr
+    assert 'base_url = "https://media.example.org/"' in (tmp_path / "p/media-pub.toml").read_text()
+
+
+# --- files the tool would silently ignore -----------------------------------------------------
+
+def test_status_and_build_name_a_recording_without_sidecar_with_the_add_command(demo: Path, monkeypatch):
+    make_audio(demo / "episodes/demo/Second take.wav", 1.0)
+    monkeypatch.chdir(demo)
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if line.startswith("untracked"))
+    assert line.endswith("run media-pub add demo 'episodes/demo/Second take.wav'"), line
+    build = CliRunner().invoke(cli, ["build"])
+    assert build.exit_code == 0
+    assert ("Warning: episodes/demo/Second take.wav: not an episode (no sidecar names it), so it was not built; "
+            "run media-pub add demo 'episodes/demo/Second take.wav'") in build.stderr
+    rows = json.loads(CliRunner().invoke(cli, ["status", "--json"]).stdout)["episodes"]
+    assert [(r["state"], r["source"]) for r in rows if r["state"] == "untracked"] == [
+        ("untracked", "episodes/demo/Second take.wav")]
+    # The command it prints works, and the recording is then an episode.
+    assert CliRunner().invoke(cli, ["add", "demo", "episodes/demo/Second take.wav"]).exit_code == 0
+    assert "untracked" not in CliRunner().invoke(cli, ["status"]).stdout
+
+
+def test_add_refuses_audio_for_a_video_show(tmp_path: Path):
+    write_site(tmp_path)
+    make_show(tmp_path, "films", medium="video")
+    recording = make_audio(tmp_path.parent / f"{tmp_path.name}-interview.mp3", 1.0)
+    before = source_snapshot(tmp_path)
+    result = run(tmp_path, "add", "films", str(recording))
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith(f"Error: {recording}: has no video stream, but films is a video show")
+    assert source_snapshot(tmp_path) == before            # no sidecar, no copied file
+
+
+def test_add_warns_that_an_audio_show_keeps_only_the_sound_of_a_video(demo: Path):
+    clip = make_video(demo.parent / "clip.mp4", 1.0)
+    result = run(demo, "add", "demo", str(clip))
+    assert result.exit_code == 0, result.output
+    assert "Warning: clip.mp4 is a video, but demo is an audio show: listeners get the sound only" in result.stderr
+    assert (demo / "episodes/demo/clip.toml").is_file()
+    assert "episode.media.video episodes/demo/clip.toml:media" in run(demo, "validate").stdout
+
+
+# --- add ----------------------------------------------------------------------------------
+
+def test_add_takes_the_date_tag_and_writes_a_commented_template(demo: Path):
+    recording = make_audio(demo.parent / "take.mp3", 1.0, metadata={"title": "Making amends", "date": "2026-03-04"})
+    result = run(demo, "add", "demo", str(recording))
+    assert result.exit_code == 0, result.output
+    text = (demo / "episodes/demo/take.toml").read_text()
+    data = tomllib.loads(text)
+    assert data["published"].isoformat() == "2026-03-04T00:00:00+00:00"    # the file's own date
+    assert "description" not in data and "chapters" not in data and "persons" not in data
+    for line in ('# description = """', '# chapters = [', '#   { start = "00:00:00", title = "Introduction" },',
+                 '#   { name = "Guest Name", role = "guest" },'):
+        assert line in text.splitlines(), line
+    # Uncommented, the template is valid: the volunteer only fills it in.
+    uncommented = "\n".join(line[2:] if line.startswith("# ") and not line.startswith("# Added") else line
+                            for line in text.splitlines() if not line.startswith(("# Show", "# Without",
+                                                                                  "# Chapters", "# Hosts", "# An ")))
+    assert tomllib.loads(uncommented)["persons"][1]["role"] == "guest"
+
+
+def test_validate_warns_about_an_episode_with_no_notes(demo: Path):
+    result = run(demo, "validate")
+    assert result.exit_code == 0
+    assert ("WARNING episode.notes.empty episodes/demo/good.toml:description: no show notes: the episode goes "
+            "live with an empty description") in result.stdout
+    sidecar = demo / "episodes/demo/good.toml"
+    sidecar.write_text(sidecar.read_text() + 'description = "Who we talk to, and why."\n')
+    assert "episode.notes.empty" not in run(demo, "validate").stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 from media_pub.checks import Finding, Severity
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project
-from media_pub.project.placeholders import find_placeholders
+from media_pub.project.placeholders import NOT_SET, find_placeholders
 
 
 def check_sources(project: Project) -> list[Finding]:
@@ -22,7 +22,7 @@ def check_sources(project: Project) -> list[Finding]:
     episodes = [episode for show in project.shows for episode in project.episodes[show.slug]]
     findings = []
     for found in find_placeholders(settings, project.shows, [e for e in episodes if not e.draft]):
-        what = "the public URL is not set" if found.value == "(not set)" else f"{found.value!r} is an example value"
+        what = "the public URL is not set" if found.value == NOT_SET else f"{found.value!r} is an example value"
         findings.append(Finding(
             "project.placeholder", Severity.WARNING, found.key,
             f"{what}: feeds, players and directories cannot use it",

@@ -544,6 +544,25 @@ class EpisodeCache:
             self.dirty = False
 
 
+def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
+    """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
+
+    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    """
+    found: dict[str, tuple[Path, ...]] = {}
+    for show in project.shows:
+        folder = project.settings.project / EPISODES_DIR / show.path.stem
+        if not folder.is_dir():
+            continue
+        used = {episode.media.resolve() for episode in project.episodes[show.slug]}
+        used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
+        found[show.slug] = tuple(sorted(
+            path for path in folder.rglob("*")
+            if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
+            and path.is_file() and path.resolve() not in used))
+    return {slug: paths for slug, paths in found.items() if paths}
+
+
 def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: ProbeCache | None = None) -> Project:
     """Load every show (or only ``shows``) with its episodes, checking everything.
 

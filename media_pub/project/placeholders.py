@@ -34,6 +34,7 @@ EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 CONFIG_FILE = "media-pub.toml"
 BASE_URL_ENV = "MEDIA_PUB_BASE_URL"
+NOT_SET = "(not set)"   # Placeholder.value of a base_url left at the local preview default
 _URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>)\]]+")
 
 
@@ -44,9 +45,6 @@ class Placeholder:
     file: Path | str      # the TOML file (or the environment variable that set it)
     key: str              # the TOML key, e.g. ``owner.email``
     value: str
-
-    def describe(self) -> str:
-        return f"{self.file}: {self.key}: {self.value!r} is a placeholder"
 
 
 def is_placeholder_host(host: str) -> bool:
@@ -89,7 +87,7 @@ def base_url_placeholder(settings: Settings) -> Placeholder | None:
     where: Path | str = settings.project / CONFIG_FILE
     if BASE_URL_ENV in settings.sources:
         where = f"{BASE_URL_ENV} (environment)"
-    value = settings.base_url if settings.base_url_configured else "(not set)"
+    value = settings.base_url if settings.base_url_configured else NOT_SET
     return Placeholder(where, "base_url", value)
 
 
@@ -103,13 +101,13 @@ def find_placeholders(settings: Settings, shows: Iterable[Show] = (),
     for show in shows:
         if show.owner is not None and is_placeholder_email(show.owner.email):
             found.append(Placeholder(show.path, "owner.email", show.owner.email))
-        found += _common(show.path, show.link, show.persons, (), show.description)
+        found += _links(show.path, show.link, show.persons, (), show.description)
     for episode in episodes:
-        found += _common(episode.path, episode.link, episode.persons, episode.chapters, episode.description)
+        found += _links(episode.path, episode.link, episode.persons, episode.chapters, episode.description)
     return found
 
 
-def _common(path: Path, link: str | None, persons: Iterable[Person], chapters: Iterable[Chapter],
+def _links(path: Path, link: str | None, persons: Iterable[Person], chapters: Iterable[Chapter],
             description: str) -> list[Placeholder]:
     found = []
     if link and is_placeholder_url(link):
@@ -154,5 +152,6 @@ def refuse_for_real_target(settings: Settings, shows: Iterable[str] = ()) -> Non
     others = f" (and {len(found) - 1} more: run `media-pub validate` to list them)" if len(found) > 1 else ""
     hint = ("set base_url to the public URL where the bucket is served, e.g. https://media.ourcharity.org/"
             if first.key == "base_url" else "replace it with your own")
-    raise ConfigError(f"{first.value!r} is a placeholder, and {storage.target} is a real target; "
-                      f"{hint}; nothing was built or uploaded{others}", first.file, first.key)
+    what = "is not set" if first.value == NOT_SET else f"{first.value!r} is a placeholder"
+    raise ConfigError(f"{what}, and {storage.target} is a real target; {hint}; nothing was built or "
+                      f"uploaded{others}", first.file, first.key)
