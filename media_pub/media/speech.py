@@ -9,9 +9,13 @@ names, and the Hugging Face hub is switched to offline mode before the library l
 Recognition runs faster-whisper's batched pipeline: Silero VAD cuts the audio into speech
 chunks of up to 30 s, the chunks are decoded in batches (several times faster than the
 sequential decoder with word timestamps on 2 CPU cores, measured on the sample episode),
-and each word keeps its own start and end, which the caption builder needs. The names of
-the show and its people are given as ``hotwords``, which bias every window, so "Drennan"
-is not heard as "Brennan" (an ``initial_prompt`` only shapes the first window).
+and each word keeps its own start and end, which the caption builder needs.
+
+The names of the show and its people are given as an ``initial_prompt`` of the form
+"Glossary: A, B, C." (the batched pipeline applies it to every batch), so "Drennan" is not
+heard as "Brennan". Not as ``hotwords``, nor as bare names: measured on a minute of speech
+that opens with those names, both made tiny.en skip the opening sentences as if already
+said (21% and 15% WER against 5% with the glossary form; 10% with no names at all).
 """
 
 from __future__ import annotations
@@ -153,7 +157,7 @@ def recognise(audio: Path, model: Path, *, language: str | None, hints: Sequence
     try:
         segments, info = pipeline.transcribe(
             str(audio), language=language, beam_size=1, batch_size=BATCH_SIZE,
-            word_timestamps=True, hotwords=names or None)
+            word_timestamps=True, initial_prompt=f"Glossary: {names}." if names else None)
         words: list[Word] = []
         total = duration or info.duration or 0.0
         for segment in segments:
