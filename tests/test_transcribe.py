@@ -206,6 +206,21 @@ def test_auto_transcripts_in_build_and_status(spoken, tmp_path):
     assert "[no transcript]" not in invoke("--project", str(root), "status").output
 
 
+@pytest.mark.slow
+def test_long_audio_is_recognised_in_pieces_cut_at_silence_without_losing_words(spoken):
+    from media_pub.media import speech
+
+    root, _ = spoken
+    audio = root / "episodes/locked-up-living/001-trauma.mp3"
+    # 8 s pieces: every section is cut at least once, mid-speech.
+    heard = speech.recognise(audio, speech.default_model(), language="en",
+                             hints=["Locked Up Living", "Gerard Drennan"], piece_seconds=8.0)
+    text = "".join(w.text for w in heard.words)
+    assert word_error_rate(" ".join(SECTIONS), text) < 0.10, text
+    starts = [w.start for w in heard.words]
+    assert starts == sorted(starts) and 0 <= starts[0] and heard.words[-1].end <= heard.duration
+
+
 def test_missing_extra_names_the_install_command(tmp_path, monkeypatch):
     write_site(tmp_path)
     make_show(tmp_path)
