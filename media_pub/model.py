@@ -195,6 +195,13 @@ class TranscriptSettings:
 
 
 @dataclass(frozen=True)
+class PlayerStyle:
+    """A show's ``[player]`` table: how its embedded players look on the charity's site."""
+
+    accent: str | None = None     # "#RRGGBB": the play button, waveform and markers
+
+
+@dataclass(frozen=True)
 class Show:
     slug: str
     path: Path                    # feeds/<slug>.toml
@@ -215,6 +222,7 @@ class Show:
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
     transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
+    player: PlayerStyle = field(default_factory=PlayerStyle)
 
     @property
     def feed_key(self) -> str:

@@ -33,6 +33,7 @@ from media_pub.model import (
     Medium,
     Owner,
     Person,
+    PlayerStyle,
     Settings,
     Show,
     ShowType,
@@ -364,12 +365,24 @@ def load_show(project: Path, path: Path) -> Show:
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
         transcripts=_transcripts(data.table("transcripts"), path.parent),
+        player=_player(data.table("player")),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+def _player(table: _Table | None) -> PlayerStyle:
+    """``[player] accent = "#RRGGBB"``: one colour, so the page's contrast stays checkable."""
+    if table is None:
+        return PlayerStyle()
+    accent = table.text("accent")
+    if accent is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent):
+        raise table.error("accent", f"{accent!r} is not a colour written as \"#RRGGBB\", e.g. \"#0B57D0\"")
+    table.finish()
+    return PlayerStyle(accent=accent.upper() if accent else None)
 
 
 # --- episodes --------------------------------------------------------------------------
@@ -481,7 +494,9 @@ def _unique_slugs(paths: list[Path], what: str) -> None:
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
     """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
 
-    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    Per show slug, sorted. Only the folder itself is looked at (``add`` puts recordings
+    there; a sub-folder is the volunteer's own place, e.g. for raw takes), and files the
+    show uses otherwise (its intro and outro) are not listed.
     """
     found: dict[str, tuple[Path, ...]] = {}
     for show in project.shows:
@@ -491,7 +506,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         used = {episode.media.resolve() for episode in project.episodes[show.slug]}
         used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
         found[show.slug] = tuple(sorted(
-            path for path in folder.rglob("*")
+            path for path in folder.iterdir()
             if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
             and path.is_file() and path.resolve() not in used))
     return {slug: paths for slug, paths in found.items() if paths}
