@@ -30,6 +30,8 @@ from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project, untracked_media
 from media_pub.report import BuildReport
 from media_pub.state import BuildState, DeliveryRecord
+from media_pub.transcribe import auto_transcribe
+
 
 
 
@@ -78,7 +80,10 @@ def build(
     # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
     persist_show_guid = base_url_placeholder(settings) is None
 
-    if _write_back_guids(project, settings, persist_show_guid):
+    # [transcripts] auto = true: draft transcripts first, so this build delivers them.
+    changed = any(show.transcripts.auto for show in project.shows) and auto_transcribe(
+        settings, project, progress)
+    if _write_back_guids(project, settings, persist_show_guid) or changed:
         project = load_project(settings, shows)    # re-read what was written back
     plans: list[tuple[Show, list[Episode]]] = []
     for show in project.shows:

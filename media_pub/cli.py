@@ -398,10 +398,14 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} not an episode yet: "
                        f"run {_add_command(ctx, row.show, row.source)}")
             continue
-        click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")
+        click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}"
+                   + ("" if row.transcript else "  [no transcript]"))
     for feed in report.feeds:
         note = "" if report.public else "  (not public yet: set base_url in media-pub.toml)"
         click.echo(f"{'feed':<10} {feed.show:<31} {feed.url}{note}")
+    missing = sum(not row.transcript for row in report.episodes if row.source is None)
+    if missing:
+        say(f"{missing} episode(s) have no transcript: `media-pub transcribe` writes draft ones.")
 
 
 def _add_command(ctx: Context, show: str, source: str) -> str:
@@ -564,3 +568,93 @@ class BytesBar:
             self.bar = click.progressbar(length=total, label="Uploading", file=sys.stderr,
                                          show_pos=False, show_percent=True, width=30)
         self.bar.update(sent - self.bar.pos)
+
+
+@cli.command()
+@click.argument("shows", nargs=-1)
+@click.option("--episode", metavar="SLUG", help="Only this episode.")
+@click.option("--model", type=click.Path(file_okay=False, path_type=Path),
+              help="A faster-whisper model directory (default: the show's, else the bundled English one).")
+@click.option("--force", is_flag=True, help="Replace existing transcripts (and, with --chapters, chapters).")
+@click.option("--chapters", is_flag=True,
+              help="Then suggest chapters from long pauses, for episodes that have none.")
+@click.option("--yes", "-y", is_flag=True, help="Write the suggested chapters without asking.")
+@pass_context
+@handle_errors
+def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model: Path | None,
+               force: bool, chapters: bool, yes: bool) -> None:
+    """Write draft transcripts offline for episodes that have none (SHOW...: all by default).
+
+    Each becomes episodes/SHOW/EPISODE.vtt, named in the sidecar as `transcript`. It is a
+    draft made by speech recognition: read it against the audio and correct it.
+    Needs the optional extra: pip install 'media-pub[transcribe]'.
+
+    Example: media-pub transcribe locked-up-living --episode 002-what-is-restorative-justice --chapters
+    """
+    from media_pub.transcribe import suggest_chapters, transcribe as run_transcribe, write_chapters
+
+    settings = ctx.settings()
+    with ProgressDisplay(ctx.quiet) as progress:
+        report = run_transcribe(settings, shows, episode=episode, model=model, force=force,
+                                progress=progress)
+    for outcome in report.outcomes:
+        name = f"{outcome.show}/{outcome.episode}"
+        if outcome.state == "failed":
+            click.echo(f"Error: {outcome.message}", err=True)
+        elif outcome.state == "skipped":
+            say(f"skipped  {name}: {outcome.message}")
+        else:
+            say(f"wrote    {outcome.path} ({outcome.cues} cues{', from the cache' if outcome.state == 'cached' else ''})")
+    written = sum(o.state in ("written", "cached") for o in report.outcomes)
+    say(f"{written} transcript(s) written, {len(report.outcomes) - written - len(report.failed)} skipped, "
+        f"{len(report.failed)} failed." + (" Review each draft against the audio before publishing."
+                                            if written else ""))
+    if chapters:
+        for suggestion in suggest_chapters(settings, shows, episode=episode, force=force):
+            name = f"{suggestion.show}/{suggestion.episode}"
+            if not suggestion.chapters:
+                say(f"{name}: no long pauses to suggest chapters from")
+                continue
+            click.echo(f"Suggested chapters for {name}:")
+            for chapter in suggestion.chapters:
+                click.echo(f"  {chapter.start:8.1f} s  {chapter.title}")
+            try:
+                accepted = yes or click.confirm(f"Write them into {suggestion.sidecar.name}?", default=False,
+                                                err=True)
+            except click.Abort:
+                accepted = False
+            if accepted:
+                write_chapters(suggestion)
+                say(f"wrote chapters into {suggestion.sidecar}")
+            else:
+                say("not written (--yes writes them without asking)")
+    if report.failed:
+        sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("show")
+@click.argument("episode")
+@click.option("--start", required=True, help="Where the clip starts: seconds, MM:SS or HH:MM:SS.")
+@click.option("--duration", default="30", show_default=True, help="How long: seconds, or MM:SS.")
+@click.option("--shape", type=click.Choice(["square", "vertical", "wide"]), default="square",
+              show_default=True, help="1080x1080, 1080x1920 (stories) or 1920x1080.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: public).")
+@pass_context
+@handle_errors
+def clip(ctx: Context, show: str, episode: str, start: str, duration: str, shape: str, out: Path | None) -> None:
+    """Render a shareable audiogram clip of an episode: artwork, waveform, title, captions.
+
+    The MP4 goes into clips/SHOW/ of the build directory; publish does not upload it.
+
+    Example: media-pub clip locked-up-living 001-gerard-drennan --start 0:10 --duration 20 --shape vertical
+    """
+    from media_pub.clip import make_clip
+    from media_pub.project.load import parse_timestamp
+
+    settings = ctx.settings(out=str(out) if out else None)
+    with ProgressDisplay(ctx.quiet) as progress:
+        result = make_clip(settings, show, episode, start=parse_timestamp(start, None, "--start"),
+                           duration=parse_timestamp(duration, None, "--duration"), shape=shape,
+                           progress=(lambda f: progress(f"{show}/{episode}", f)) if progress else None)
+    say(f"wrote {result.path} ({result.duration:g} s, {result.captions} caption(s))")

@@ -186,6 +186,15 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class TranscriptSettings:
+    """A show's ``[transcripts]`` table: how ``media-pub transcribe`` recognises its speech."""
+
+    model: Path | None = None       # a faster-whisper model directory; None: the bundled one
+    language: str | None = None     # e.g. "en"; None: the show's language
+    auto: bool = False              # build transcribes episodes that have none (drafts need review)
+
+
+@dataclass(frozen=True)
 class PlayerStyle:
     """A show's ``[player]`` table: how its embedded players look on the charity's site."""
 
@@ -212,6 +221,7 @@ class Show:
     locked: bool = True
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
     player: PlayerStyle = field(default_factory=PlayerStyle)
 
     @property

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from media_pub import site
 from media_pub.site import show_of
 from media_pub.state import HashCache
 from media_pub.storage.base import MANIFEST_KEY, STATE_PREFIX, RemoteObject, Storage
@@ -94,16 +95,16 @@ class Plan:
 
 
 def scan(out_dir: Path) -> dict[str, LocalFile]:
-    """Every publishable file of the build directory; dot-files and dot-folders are private."""
+    """Every publishable file of the build directory (site.is_published): dot-files and
+    dot-folders are private, and clips stay local."""
     files: dict[str, LocalFile] = {}
     for dirpath, dirnames, filenames in os.walk(out_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
             path = Path(dirpath, name)
             key = path.relative_to(out_dir).as_posix()
-            files[key] = LocalFile(key, path, path.stat().st_size)
+            if site.is_published(key):
+                files[key] = LocalFile(key, path, path.stat().st_size)
     return files
 
 

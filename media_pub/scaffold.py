@@ -12,11 +12,12 @@ from pathlib import Path
 
 import tomlkit
 
-from media_pub.media import ffmpeg
 from media_pub.errors import ConfigError, EncodeError
+from media_pub.media import ffmpeg
 from media_pub.media.probe import probe
 from media_pub.model import Settings
 from media_pub.project.load import EPISODES_DIR, FEEDS_DIR, load_show, parse_datetime, slugify, tag_datetime
+from media_pub.project.writeback import chapters_array
 
 SITE_TOML = """\
 # media-pub site settings. Every key is optional; MEDIA_PUB_<KEY> environment
@@ -241,13 +242,7 @@ def add_episode(settings: Settings, show: str, file: Path, *, title: str | None 
     if info.tags.get("comment"):
         document.add("description", info.tags["comment"])
     if info.chapters:
-        chapters = tomlkit.array()
-        for chapter in info.chapters:
-            item = tomlkit.inline_table()
-            item.update({"start": _timestamp(chapter.start), "title": chapter.title})
-            chapters.append(item)
-        chapters.multiline(True)
-        document.add("chapters", chapters)
+        document.add("chapters", chapters_array(info.chapters))
     templates = [text for key, text in (("description", NOTES_TEMPLATE), ("chapters", CHAPTERS_TEMPLATE),
                                         ("persons", PERSONS_TEMPLATE)) if key not in document]
     for text in templates:
@@ -258,10 +253,3 @@ def add_episode(settings: Settings, show: str, file: Path, *, title: str | None 
     tmp.write_text(tomlkit.dumps(document), "utf-8")
     tmp.replace(sidecar)
     return Added(sidecar, tuple(warnings))
-
-
-def _timestamp(seconds: float) -> str:
-    whole = int(seconds)
-    stamp = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    fraction = round(seconds - whole, 3)
-    return stamp + (f"{fraction:.3f}"[1:] if fraction else "")

@@ -25,6 +25,7 @@ class EpisodeStatus:
     published: str
     media_key: str | None
     source: str | None = None      # untracked: the recording, relative to the project
+    transcript: bool = False      # False: `media-pub transcribe` would write one
 
 
 def published_record(settings: Settings) -> dict[str, str | None]:
@@ -84,5 +85,6 @@ def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime 
                 else:
                     state = "built"
             rows.append(EpisodeStatus(show.slug, episode.slug, episode.title, state,
-                                      episode.published.isoformat().replace("+00:00", "Z"), media_key))
+                                      episode.published.isoformat().replace("+00:00", "Z"), media_key,
+                                      transcript=episode.transcript is not None))
     return rows

@@ -70,3 +70,41 @@ def make_image(path: Path, size: int = 1400, colour: str = "0x336699") -> Path:
            "-frames:v", "1", str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def make_speech(path: Path, sections: list[str], *, pause: float = 3.0, voice: str = "en-gb",
+                words_per_minute: int = 160) -> list[tuple[float, float]]:
+    """Real synthetic speech: espeak-ng reads each section, with ``pause`` seconds of silence
+    between sections; the codec follows the suffix. Returns each pause's (start, end) in seconds."""
+    import tempfile
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames: list[bytes] = []
+    pauses: list[tuple[float, float]] = []
+    rate = width = 0
+    position = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, text in enumerate(sections):
+            part = Path(tmp) / f"{index}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(part), text],
+                           check=True)
+            with wave.open(str(part), "rb") as source:
+                rate, width = source.getframerate(), source.getsampwidth()
+                data = source.readframes(source.getnframes())
+            if index:
+                pauses.append((position, position + pause))
+                frames.append(b"\0" * (round(pause * rate) * width))
+                position += pause
+            frames.append(data)
+            position += len(data) / width / rate
+        joined = Path(tmp) / "speech.wav"
+        with wave.open(str(joined), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(width)
+            out.setframerate(rate)
+            out.writeframes(b"".join(frames))
+        codec = _AUDIO_CODECS[path.suffix.lower()]
+        subprocess.run([FFMPEG, "-v", "error", "-y", "-i", str(joined), "-ar", "44100", *codec, str(path)],
+                       check=True)
+    return pauses

@@ -614,12 +614,15 @@ def comment(text: str) -> str:
 
 
 def write_toml(path: Path, header: str, values: dict, comments: dict) -> None:
-    """Write a readable sidecar, keeping a ``guid`` that media-pub already wrote there."""
-    old_guid = tomllib.loads(path.read_text("utf-8")).get("guid") if path.exists() else None
+    """Write a readable sidecar, keeping the keys media-pub already wrote there: ``guid``, and
+    the ``transcript`` that `media-pub transcribe` added (its reviewed .vtt is kept too)."""
+    old = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
     top = {k: v for k, v in values.items() if not isinstance(v, dict) or k == "owner"}
     tables = {k: v for k, v in values.items() if k not in top}
-    if old_guid:
-        top["guid"] = old_guid
+    if old.get("transcript") and "transcript" not in top and (path.parent / old["transcript"]).is_file():
+        top["transcript"] = old["transcript"]
+    if old.get("guid"):
+        top["guid"] = old["guid"]
     out = [comment(header)]
     for key, value in top.items():
         out.append(("\n" + comment(comments[key]) if key in comments else "")

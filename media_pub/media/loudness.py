@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from media_pub.media import ffmpeg
 from media_pub.errors import EncodeError, MediaError
+from media_pub.media import ffmpeg
 from media_pub.model import Delivery, DeliveryFormat, Loudness
 
 FractionProgress = Callable[[float], None]
@@ -128,12 +128,13 @@ def _measure(path: Path, layout: str | None, *, true_peak: bool,
 
 
 def measure(path: Path, progress: FractionProgress | None = None, *,
-            channels: int | None = None, true_peak: bool = True) -> Loudness:
+            channels: int | None = None, true_peak: bool = True,
+            excerpt: tuple[float, float] | None = None) -> Loudness:
     """Measure integrated loudness, true peak, LRA and gating threshold (EBU R128).
 
     ``channels=1`` measures the mono downmix (as delivery with ``channels = 1`` would);
     mono audio is measured as dual-mono. ``true_peak=False`` reports the sample peak,
-    which is several times faster.
+    which is several times faster. ``excerpt`` = (start, seconds) measures only that part.
 
     Example: ``measure(Path("ep.wav")).integrated`` -> ``-23.4``
     """
@@ -142,7 +143,7 @@ def measure(path: Path, progress: FractionProgress | None = None, *,
         raise MediaError("has no audio stream", file=path, field="media")
     layout = "mono" if channels == 1 else "stereo" if channels == 2 else None
     loudness, _ = _measure(path, layout, true_peak=true_peak, progress=progress,
-                           duration=info.duration)
+                           duration=excerpt[1] if excerpt else info.duration, excerpt=excerpt)
     return loudness
 
 
@@ -194,9 +195,7 @@ def _graph(parts: list[tuple[int, float, float]], layout: str, delivery: Deliver
         chains.append(f"[{current}][{labels[n]}]acrossfade=d={fade:.3f}:c1=tri:c2=tri[x{n}]")
         current = f"x{n}"
     if plan.mode == "linear":
-        # The limiter works at 0 dBFS on a signal pre-scaled by -limit, so any ceiling works
-        # (alimiter's own limit cannot go below -24 dB).
-        tail = f"alimiter=limit=1:level=0:latency=1:attack=5:release=50,volume={limit:.4f}dB"
+        tail = _limiter(limit)
     else:
         lra = max(delivery.lra or 11.0, 1.0)
         tail = (f"loudnorm=I={delivery.loudness}:TP={limit:.2f}:LRA={lra}"
@@ -205,6 +204,25 @@ def _graph(parts: list[tuple[int, float, float]], layout: str, delivery: Deliver
                 f":linear=false:print_format=none,aresample={rate}")
     chains.append(f"[{current}]{tail}[a]")
     return ";".join(chains)
+
+
+def _limiter(limit: float) -> str:
+    # The limiter works at 0 dBFS on a signal pre-scaled by -limit, so any ceiling works
+    # (alimiter's own limit cannot go below -24 dB).
+    return f"alimiter=limit=1:level=0:latency=1:attack=5:release=50,volume={limit:.4f}dB"
+
+
+def linear_chain(measured: Loudness, delivery: Delivery, layout: str = "stereo",
+                 margin: float = TP_MARGIN) -> str:
+    """An audio filter that brings a measured excerpt to the delivery loudness: linear gain and
+    the delivery limiter below its true-peak ceiling (the linear plan of a full delivery).
+
+    For short excerpts such as clips; a whole episode goes through :func:`encode`.
+    """
+    limit = delivery.true_peak - margin
+    gain = delivery.loudness - measured.integrated
+    return (f"{_shape(layout)},aresample={delivery.sample_rate},"
+            f"volume={gain - limit:.4f}dB:precision=float,{_limiter(limit)}")
 
 
 def _calibrate(source: Path, out: Path, layout: str, delivery: Delivery, plan: Plan,

@@ -37,6 +37,7 @@ from media_pub.model import (
     Settings,
     Show,
     ShowType,
+    TranscriptSettings,
 )
 from media_pub.outputs.notes import clean_text, notes_text
 from media_pub.project.taxonomy import GROUPS, ROLES, group_for, groups_of
@@ -299,6 +300,25 @@ def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -
     return delivery
 
 
+def _transcripts(table: _Table | None, base: Path) -> TranscriptSettings:
+    """``[transcripts]``: the model directory may live anywhere (it is read, never published)."""
+    if table is None:
+        return TranscriptSettings()
+    model = table.text("model")
+    language = table.text("language")
+    if language is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+        raise table.error("language", f"{language!r} is not a language code such as en")
+    if model is not None and not model.strip():
+        raise table.error("model", "must not be empty (leave it out for the bundled English model)")
+    settings = TranscriptSettings(
+        model=(base / Path(model).expanduser()).resolve() if model else None,
+        language=language.split("-")[0].lower() if language else None,
+        auto=table.get("auto", bool, False),
+    )
+    table.finish()
+    return settings
+
+
 def load_show(project: Path, path: Path) -> Show:
     data = _Table(read_toml(path), path)
     slug = slugify(path.stem)
@@ -344,6 +364,7 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        transcripts=_transcripts(data.table("transcripts"), path.parent),
         player=_player(data.table("player")),
     )
     if not notes_text(show.description):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 import tomlkit
 
 from media_pub.errors import ConfigError
-from media_pub.model import Episode, Show
+from media_pub.model import Chapter, Episode, Show
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -33,8 +34,12 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
 
 
-def write_back(path: Path, key: str, value: str) -> None:
-    """Set ``key = value`` at the top level of a TOML file, atomically, keeping the rest."""
+def write_back(path: Path, key: str, value: str | tomlkit.items.Item) -> None:
+    """Set ``key = value`` at the top level of a TOML file, atomically, keeping the rest.
+
+    ``value`` is text (a guid, a transcript file name) or a tomlkit item such as the
+    array of chapter tables ``transcribe --chapters`` writes.
+    """
     try:
         document = tomlkit.parse(path.read_text("utf-8"))
     except Exception as error:  # tomlkit raises its own ParseError family
@@ -58,6 +63,25 @@ def write_back(path: Path, key: str, value: str) -> None:
     tmp.write_text(tomlkit.dumps(document), "utf-8")
     os.chmod(tmp, path.stat().st_mode & 0o777)
     os.replace(tmp, path)
+
+
+def chapter_start(seconds: float) -> str:
+    """A chapter start as the sidecar writes it: "HH:MM:SS", with ".mmm" only when not whole."""
+    millis = round(seconds * 1000)
+    whole, fraction = divmod(millis, 1000)
+    text = f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+    return text + (f".{fraction:03d}" if fraction else "")
+
+
+def chapters_array(chapters: Iterable[Chapter]) -> tomlkit.items.Array:
+    """``chapters = [ { start = "00:00:00", title = "..." }, ... ]``, one table per line."""
+    array = tomlkit.array()
+    for chapter in chapters:
+        table = tomlkit.inline_table()
+        table.update({"start": chapter_start(chapter.start), "title": chapter.title})
+        array.append(table)
+    array.multiline(True)
+    return array
 
 
 def ensure_episode_guid(episode: Episode) -> Episode:
