@@ -414,11 +414,13 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
         if report.failed:
             finish_build(report)
         keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
-        from media_pub.checks.sources import check_sources
+        from media_pub.checks.sources import check_sources, in_volunteer_terms
         from media_pub.project.load import load_project
 
-        findings += check_sources(load_project(settings, shows))   # the files to edit, first
-        findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
+        project = load_project(settings, shows)
+        findings += check_sources(project)   # the files to edit, first
+        findings += in_volunteer_terms(project, validate_outputs(settings, keys, report.out_dir,
+                                                                 fetch_images=fetch_images), report.out_dir)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)
