@@ -62,6 +62,8 @@ def _placeholder_fix(key: str) -> str:
         return 'write base_url = "https://..." with the public address the build folder is served at'
     if key.endswith("email"):
         return "write an address someone reads: Apple and Spotify send ownership checks there"
+    if key == "description":
+        return "replace the example link in the notes with your own"
     return "replace it with your own address, or remove the key"
 
 
@@ -71,8 +73,8 @@ def _relative(root: Path, file: Path | str) -> str:
     return str(file)
 
 
-# Which key of the volunteer's files writes each element of a feed media-pub built: a
-# finding about the feed is then shown where it is fixed. First path segment after
+# Which key of the volunteer's files writes each element of a feed media-pub built, so an
+# XML hint can be told as the key to edit. Keyed by the first path segment after
 # ``channel/`` or ``item[N]/``, without attributes.
 _SHOW_KEYS = {
     "itunes:category": "categories", "itunes:image": "artwork", "image": "artwork",
