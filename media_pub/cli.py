@@ -580,7 +580,6 @@ class BytesBar:
               help="Then suggest chapters from long pauses, for episodes that have none.")
 @click.option("--yes", "-y", is_flag=True, help="Write the suggested chapters without asking.")
 @pass_context
-@handle_errors
 def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model: Path | None,
                force: bool, chapters: bool, yes: bool) -> None:
     """Write draft transcripts offline for episodes that have none (SHOW...: all by default).
@@ -641,7 +640,6 @@ def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model:
               show_default=True, help="1080x1080, 1080x1920 (stories) or 1920x1080.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Build directory (default: public).")
 @pass_context
-@handle_errors
 def clip(ctx: Context, show: str, episode: str, start: str, duration: str, shape: str, out: Path | None) -> None:
     """Render a shareable audiogram clip of an episode: artwork, waveform, title, captions.
 
