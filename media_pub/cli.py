@@ -404,8 +404,8 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
         note = "" if report.public else "  (not public yet: set base_url in media-pub.toml)"
         click.echo(f"{'feed':<10} {feed.show:<31} {feed.url}{note}")
     missing = sum(not row.transcript for row in report.episodes if row.source is None)
-    if missing:
-        say(f"{missing} episode(s) have no transcript: `media-pub transcribe` writes draft ones.")
+    if missing:   # part of the listing (stdout), like the feed lines: `status | head` stays quiet
+        click.echo(f"{missing} episode(s) have no transcript: `media-pub transcribe` writes draft ones.")
 
 
 def _add_command(ctx: Context, show: str, source: str) -> str:

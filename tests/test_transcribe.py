@@ -193,7 +193,7 @@ def test_auto_transcripts_in_build_and_status(spoken, tmp_path):
     sidecar.write_text(SIDECAR, "utf-8")
     vtt_of(root).unlink()
     status = invoke("--project", str(root), "status")
-    assert "[no transcript]" in status.output and "media-pub transcribe" in status.stderr
+    assert "[no transcript]" in status.output and "media-pub transcribe" in status.output
 
     show = root / "feeds/locked-up-living.toml"
     show.write_text(show.read_text("utf-8") + "\n[transcripts]\nauto = true\nlanguage = \"en\"\n", "utf-8")
