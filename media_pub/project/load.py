@@ -467,12 +467,31 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         folder = project.settings.project / EPISODES_DIR / show.path.stem
         if not folder.is_dir():
             continue
-        used = {episode.media.resolve() for episode in project.episodes[show.slug]}
-        used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
-        found[show.slug] = tuple(sorted(
-            path for path in folder.rglob("*")
-            if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
-            and path.is_file() and path.resolve() not in used))
+        named = [episode.media for episode in project.episodes[show.slug]]
+        named += [path for path in (show.delivery.intro, show.delivery.outro) if path]
+        as_named = {str(path) for path in named}
+        used: set[str] | None = None
+        resolved: set[Path] | None = None
+        untracked = []
+        # os.walk and string paths: at 10,000 episodes, rglob and resolve() of every
+        # recording took most of a no-op build.
+        for dirpath, _, filenames in os.walk(folder):
+            for name in filenames:
+                if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
+                    continue
+                path = os.path.join(dirpath, name)
+                if path in as_named:
+                    continue
+                if used is None:
+                    used = {os.path.abspath(p) for p in named}
+                if os.path.abspath(path) in used or not os.path.isfile(path):
+                    continue
+                # Only a file no sidecar names by this path is looked at through symlinks.
+                if resolved is None:
+                    resolved = {p.resolve() for p in named}
+                if Path(path).resolve() not in resolved:
+                    untracked.append(Path(path))
+        found[show.slug] = tuple(sorted(untracked))
     return {slug: paths for slug, paths in found.items() if paths}
 
 
@@ -513,7 +532,7 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
         show_stamp: Stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
         items = []
         for sidecar in sidecars:
-            hit = loaded.get(show_stamp, str(sidecar))
+            hit = loaded.get(show_stamp, sidecar)
             if hit is None:
                 episode = load_episode(root, show, sidecar, cache.probe)
                 stamps[episode.path] = loaded.put(show_stamp, episode)
