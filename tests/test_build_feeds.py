@@ -265,3 +265,22 @@ def test_a_cache_hit_restores_a_missing_waveform(project: Path):
     other = run(project, "build", "--out", "elsewhere")           # a new build folder, all from cache
     assert "0 encoded" in other.stderr
     assert (project / "elsewhere/embed/demo/001-first.peaks.json").read_bytes() == original
+
+
+@pytest.mark.parametrize("text", [
+    'title = "x"\n\n# How it is delivered\n[delivery]\nformat = "mp3"\n',
+    'title = "x"\nnotes = """\n[not a table]\n"""\n[delivery]\nformat = "mp3"\n',
+    'title = "x"\nowner.name = "A"\n',
+    'title = "x"\n[[persons]]\nname = "A"\n',
+])
+def test_guid_write_back_puts_a_top_level_key_before_the_first_table(tmp_path: Path, text: str):
+    import tomllib
+
+    from media_pub.project.writeback import write_back
+
+    path = tmp_path / "show.toml"
+    path.write_text(text, "utf-8")
+    write_back(path, "guid", 'a "quoted" id')
+    written = path.read_text("utf-8")
+    assert tomllib.loads(written) == {**tomllib.loads(text), "guid": 'a "quoted" id'}
+    assert written.replace('guid = "a \\"quoted\\" id"\n', "") == text   # nothing else moved
