@@ -24,6 +24,7 @@ from media_pub.config import did_you_mean, read_toml
 from media_pub.errors import ConfigError, MediaError
 from media_pub.media.probe import MEDIA_EXTENSIONS
 from media_pub.model import (
+    DEFAULT_DELIVERY,
     Chapter,
     Delivery,
     DeliveryFormat,
@@ -268,11 +269,11 @@ def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -
     fmt = table.choice("format", DeliveryFormat, default_format)
     if medium.is_video != (fmt is DeliveryFormat.MP4):
         raise table.error("format", "video shows deliver mp4; audio shows mp3 or m4a")
-    bitrate = table.get("bitrate", str, "128k")
+    bitrate = table.get("bitrate", str, DEFAULT_DELIVERY.bitrate)
     if not re.fullmatch(r"\d{2,3}k", bitrate):
         raise table.error("bitrate", f"{bitrate!r} is not a bitrate such as \"128k\"")
-    loudness = table.number("loudness", -16.0)
-    true_peak = table.number("true_peak", -1.0)
+    loudness = table.number("loudness", DEFAULT_DELIVERY.loudness)
+    true_peak = table.number("true_peak", DEFAULT_DELIVERY.true_peak)
     if not -70 < loudness < 0:
         raise table.error("loudness", "must be an integrated loudness in LUFS, e.g. -16.0")
     if not -9 <= true_peak <= 0:
@@ -283,7 +284,7 @@ def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -
     channels = table.integer("channels", None)
     if channels not in (None, 1, 2):
         raise table.error("channels", "must be 1 (mono) or 2 (stereo)")
-    sample_rate = table.integer("sample_rate", 44100)
+    sample_rate = table.integer("sample_rate", DEFAULT_DELIVERY.sample_rate)
     if sample_rate not in (22050, 24000, 32000, 44100, 48000):
         raise table.error("sample_rate", "must be 22050, 24000, 32000, 44100 or 48000")
     intro = table.get("intro", str)
