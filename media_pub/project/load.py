@@ -34,6 +34,7 @@ from media_pub.model import (
     Medium,
     Owner,
     Person,
+    PlayerStyle,
     Settings,
     Show,
     ShowType,
@@ -344,12 +345,24 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        player=_player(data.table("player")),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+def _player(table: _Table | None) -> PlayerStyle:
+    """``[player] accent = "#RRGGBB"``: one colour, so the page's contrast stays checkable."""
+    if table is None:
+        return PlayerStyle()
+    accent = table.text("accent")
+    if accent is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent):
+        raise table.error("accent", f"{accent!r} is not a colour written as \"#RRGGBB\", e.g. \"#0B57D0\"")
+    table.finish()
+    return PlayerStyle(accent=accent.upper() if accent else None)
 
 
 # --- episodes --------------------------------------------------------------------------
@@ -461,7 +474,9 @@ def _unique_slugs(paths: list[Path], what: str) -> None:
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
     """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
 
-    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    Per show slug, sorted. Only the folder itself is looked at (``add`` puts recordings
+    there; a sub-folder is the volunteer's own place, e.g. for raw takes), and files the
+    show uses otherwise (its intro and outro) are not listed.
     """
     found: dict[str, tuple[Path, ...]] = {}
     for show in project.shows:
@@ -474,24 +489,23 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         used: set[str] | None = None
         resolved: set[Path] | None = None
         untracked = []
-        # os.walk and string paths: at 10,000 episodes, rglob and resolve() of every
-        # recording took most of a no-op build.
-        for dirpath, _, filenames in os.walk(folder):
-            for name in filenames:
-                if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
-                    continue
-                path = os.path.join(dirpath, name)
-                if path in as_named:
-                    continue
-                if used is None:
-                    used = {os.path.abspath(p) for p in named}
-                if os.path.abspath(path) in used or not os.path.isfile(path):
-                    continue
-                # Only a file no sidecar names by this path is looked at through symlinks.
-                if resolved is None:
-                    resolved = {p.resolve() for p in named}
-                if Path(path).resolve() not in resolved:
-                    untracked.append(Path(path))
+        # Path text first: at 10,000 episodes, resolve() of every recording took most
+        # of a no-op build.
+        for name in os.listdir(folder):
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
+                continue
+            path = os.path.join(folder, name)
+            if path in as_named:
+                continue
+            if used is None:
+                used = {os.path.abspath(p) for p in named}
+            if os.path.abspath(path) in used or not os.path.isfile(path):
+                continue
+            # Only a file no sidecar names by this path is looked at through symlinks.
+            if resolved is None:
+                resolved = {p.resolve() for p in named}
+            if Path(path).resolve() not in resolved:
+                untracked.append(Path(path))
         found[show.slug] = tuple(sorted(untracked))
     return {slug: paths for slug, paths in found.items() if paths}
 
