@@ -117,7 +117,8 @@ def scaffold(target: Path, identity: Identity = Identity()) -> list[Path]:
     files = {
         target / "media-pub.toml": SITE_TOML.format(
             base_url=_toml(base_url),
-            note="" if identity.base_url else "\n# An example: until you write yours, nothing is published to a bucket."),
+            note="" if identity.base_url
+            else "\n# An example: until you write yours, nothing is published to a bucket."),
         target / FEEDS_DIR / f"{slug}.toml": SHOW_TOML.format(
             slug=slug, title=_toml(title), email=_toml(email),
             email_note="" if identity.email else "   # an example: write one someone reads",

@@ -170,7 +170,8 @@ def test_unicode_and_markup_round_trip(tmp_path: Path):
     make_show(tmp_path, title="Ça & <Co> — “Shows”")
     title = 'Zoë & <b>Ann</b> "quoted" — 日本語 🎧'
     make_episode(tmp_path, "demo", "ep", title=title,
-                 extra='description = "Notes with <script>alert(1)</script> & **bold** and <img src=x onerror=alert(1)>"\n')
+                 extra='description = "Notes with <script>alert(1)</script> & **bold** and '
+                       '<img src=x onerror=alert(1)>"\n')
     assert run(tmp_path, "build").exit_code == 0
     xml = (tmp_path / "public/feeds/demo.xml").read_bytes()
     parsed = podcastparser.parse("x", __import__("io").BytesIO(xml))
