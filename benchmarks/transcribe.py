@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import imageio_ffmpeg
-from normalise import measured_run
+import imageio_ffmpeg  # noqa: E402
+from normalise import measured_run  # noqa: E402  (beside this file)
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 NAMES = ["Locked Up Living", "Morgan Ellis", "Gerard Drennan"]
@@ -101,7 +101,8 @@ def make_episode(project: Path, minutes: float) -> tuple[str, float]:
     subprocess.run([FFMPEG, "-v", "error", "-y", "-i", str(wav), "-ar", "44100", "-c:a", "libmp3lame",
                     "-b:a", "96k", str(folder / "long.mp3")], check=True)
     wav.unlink()
-    probe = subprocess.run([FFMPEG, "-hide_banner", "-i", str(folder / "long.mp3")], capture_output=True, text=True, check=False)
+    probe = subprocess.run([FFMPEG, "-hide_banner", "-i", str(folder / "long.mp3")],
+                           capture_output=True, text=True, check=False)
     h, m, s = re.search(r"Duration: (\d+):(\d+):([\d.]+)", probe.stderr).groups()
     return text, int(h) * 3600 + int(m) * 60 + float(s)
 

@@ -603,7 +603,8 @@ def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model:
         elif outcome.state == "skipped":
             say(f"skipped  {name}: {outcome.message}")
         else:
-            say(f"wrote    {outcome.path} ({outcome.cues} cues{', from the cache' if outcome.state == 'cached' else ''})")
+            cached = ", from the cache" if outcome.state == "cached" else ""
+            say(f"wrote    {outcome.path} ({outcome.cues} cues{cached})")
     written = sum(o.state in ("written", "cached") for o in report.outcomes)
     say(f"{written} transcript(s) written, {len(report.outcomes) - written - len(report.failed)} skipped, "
         f"{len(report.failed)} failed." + (" Review each draft against the audio before publishing."

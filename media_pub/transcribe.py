@@ -58,7 +58,9 @@ _CLAUSE_END = re.compile(r"[,;:–—][\"')\]]*$")
 # Break before these words rather than after them (Netflix: never split a conjunction or
 # preposition from what follows it).
 _BREAK_BEFORE = frozenset(
-    ["and", "but", "or", "so", "because", "when", "while", "if", "that", "which", "who", "where", "although", "though", "than", "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "as", "into", "like", "through", "after", "before"])
+    ["and", "but", "or", "so", "because", "when", "while", "if", "that", "which", "who", "where",
+     "although", "though", "than", "to", "of", "in", "on", "at", "for", "with", "from", "by",
+     "about", "as", "into", "like", "through", "after", "before"])
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,8 @@ def _select(project: Project, episode_slug: str | None) -> list[tuple[Show, Epis
               if episode_slug is None or episode.slug == episode_slug]
     if episode_slug is not None and not chosen:
         shows = ", ".join(s.slug for s in project.shows)
-        raise ConfigError(f"no episode {episode_slug!r} in {shows or 'any show'}", project.settings.project / "episodes")
+        raise ConfigError(f"no episode {episode_slug!r} in {shows or 'any show'}",
+                          project.settings.project / "episodes")
     return chosen
 
 
