@@ -27,7 +27,9 @@ from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
-from media_pub.project.load import Project, load_project
+from media_pub.locks import project_lock
+from media_pub.project.load import Project, load_project, require_project
+from media_pub.storage.targets import check_output_folder
 
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
@@ -105,6 +107,25 @@ class BuildState(StateFile):
         return self.entries.get(key, {}).get("fingerprint") == fingerprint and all(
             (out_dir / k).exists() for k in keys)
 
+    # -- ownership: what builds wrote into each build directory ----------------------------
+    # The sweep deletes only keys recorded here, so a user's own file in media/<show>/
+    # (or anywhere in the build directory) is never touched.
+
+    # ``place`` names the build directory: relative to the project when inside it, so the
+    # record survives moving or copying the project folder.
+
+    def owned_keys(self, place: str) -> set[str]:
+        """Every key an earlier build wrote into the build directory ``place`` and has not removed since."""
+        return set(self.entries.get(f"@written {place}", {}).get("keys", ()))
+
+    def record_written(self, place: str, keys: Iterable[str], removed: Iterable[str] = ()) -> None:
+        """Add ``keys`` to what builds wrote into ``place``; forget ``removed``."""
+        owned = (self.owned_keys(place) | set(keys)) - set(removed)
+        entry = {"keys": sorted(owned)}
+        if self.entries.get(f"@written {place}") != entry:
+            self.entries[f"@written {place}"] = entry
+            self.dirty = True
+
     def record_outputs(self, key: str, fingerprint: str) -> None:
         if self.entries.get(key, {}).get("fingerprint") != fingerprint:
             self.entries[key] = {"fingerprint": fingerprint}
@@ -139,6 +160,16 @@ def build(
         >>> report.exit_code
         0
     """
+    require_project(settings.project)      # before the lock: it would create .media-pub/
+    if out is not None:
+        check_output_folder(settings.project, out, (None, "--out"), "build directory")
+    # One build at a time per project: two at once could each write a new episode's GUID.
+    with project_lock(settings.state_dir, "build"):
+        return _build(settings, shows, out, jobs, progress, now)
+
+
+def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int | None,
+           progress: Progress | None, now: datetime | None) -> BuildReport:
     started = time.monotonic()
     now = now or datetime.now(timezone.utc)
     out_dir = (out if out is not None else settings.out_dir).resolve()
@@ -184,6 +215,9 @@ def build(
 
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}
+    place = out_dir.relative_to(settings.project).as_posix() if out_dir.is_relative_to(settings.project) \
+        else str(out_dir)
+    owned = state.owned_keys(place)
     for show, live in plans:
         kept[show.slug] = set()
         built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
@@ -192,8 +226,10 @@ def build(
             continue   # keep the previous feeds: never point at media that is not there
         # Feeds are a pure function of the built show and the site URL: skip the work
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
+        # The build directory is part of it: the state is per project, and a build into
+        # another --out folder must not take that folder's old feeds for this build's.
         feeds_fingerprint = fingerprints[show.slug] = repr((
-            media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+            media_pub.__version__, place, settings.base_url, built.artwork_key, show.guid,
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
@@ -204,12 +240,14 @@ def build(
     if not report.failed:   # the index and players last, after everything they point at
         embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
         if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
-            report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+            report.written.extend(write_embeds(settings, report.shows, out_dir, now, owned=owned))
             state.record_outputs("embed", embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
-            _remove_stale(out_dir, slug, keep, report)
+            _remove_stale(out_dir, slug, keep, owned | set(report.written), report)
+    # Everything this build made is ours to clean up later (recorded even after a failure).
+    state.record_written(place, [*report.written, *(k for keep in kept.values() for k in keep)], report.removed)
     state.save()
     report.seconds = time.monotonic() - started
     return report
@@ -331,8 +369,9 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
     return None
 
 
-def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
-    """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
+def _remove_stale(out_dir: Path, slug: str, keep: set[str], owned: set[str], report: BuildReport) -> None:
+    """Delete a show's outputs that an earlier build made and this one did not (a removed
+    or drafted episode). Files no build recorded writing are never touched."""
     for name in (*SHOW_FOLDERS, "embed"):
         folder = out_dir / name / slug
         if not folder.is_dir():
@@ -341,6 +380,6 @@ def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport)
             key = f"{name}/{slug}/{entry.name}"
             if name == "embed" and not entry.name.endswith(".peaks.json"):
                 continue   # the player pages are the embed writer's to manage
-            if entry.is_file() and key not in keep and not entry.name.startswith("."):
+            if entry.is_file() and key in owned and key not in keep and not entry.name.startswith("."):
                 os.unlink(entry.path)
                 report.removed.append(key)

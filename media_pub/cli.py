@@ -22,6 +22,7 @@ import media_pub
 from media_pub import config
 from media_pub.errors import ExitStatus, MediaPubError
 from media_pub.model import Settings
+from media_pub.project import require_project
 
 log = logging.getLogger("media_pub")
 
@@ -34,7 +35,12 @@ class Context:
         self.verbose = verbose
         self.quiet = quiet
 
-    def settings(self, **overrides) -> Settings:
+    def settings(self, need_project: bool = True, **overrides) -> Settings:
+        """The layered settings; first, unless ``need_project`` is False (init, probe,
+        validate FEED_FILE...), refuse a folder that is not a project, so a command run in
+        the wrong place writes nothing there (SPEC 5.1)."""
+        if need_project:
+            require_project(self.project)
         settings = config.load(self.project, os.environ, overrides)
         log.debug("settings from: %s", ", ".join(settings.sources))
         return settings
@@ -330,12 +336,12 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 
     Example: media-pub validate locked-up-living public/feeds/other.xml
     """
-    from media_pub.errors import FeedError
     from media_pub.checks import Severity, validate_outputs, validate_path
+    from media_pub.errors import FeedError
 
-    settings = ctx.settings()
     files = [Path(t) for t in targets if Path(t).is_file()]
     shows = [t for t in targets if not Path(t).is_file()]
+    settings = ctx.settings(need_project=bool(shows or not files))
     for name in shows:
         if "/" in name or name.endswith((".xml", ".json", ".rss")):
             raise FeedError("no such feed file (and not a show name)", name)
@@ -386,10 +392,23 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
 
     Example: media-pub publish --to s3://my-bucket/podcasts --dry-run
     """
-    from media_pub.build import build as run_build
-    from media_pub.publish import publish as run_publish
+    from media_pub.locks import project_lock
 
     settings = ctx.settings(**{"storage.target": target})
+    if dry_run:
+        _publish(ctx, settings, shows, dry_run, prune, force)
+        return
+    with project_lock(settings.state_dir, "publish"):   # build, gate and upload as one step
+        _publish(ctx, settings, shows, dry_run, prune, force)
+
+
+def _publish(ctx: Context, settings: Settings, shows: tuple[str, ...], dry_run: bool, prune: bool,
+             force: bool) -> None:
+    from media_pub.build import build as run_build
+    from media_pub.publish import publish as run_publish
+    from media_pub.storage import open_target
+
+    store = open_target(settings)   # a bad profile or target fails now, before the slow build
     if not dry_run:
         with ProgressDisplay(ctx.quiet) as progress:
             built = run_build(settings, shows, progress=progress)
@@ -405,13 +424,18 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
         click.echo("WARNING: --force: uploading feeds that fail validation; Apple or Spotify may reject them.",
                    err=True)
     with BytesBar(ctx.quiet) as bar:
-        report = run_publish(settings, shows, dry_run=dry_run, prune=prune, progress=bar)
+        report = run_publish(settings, shows, dry_run=dry_run, prune=prune, progress=bar, storage=store)
     if dry_run:
         for action in report.actions:
+            if action.key in report.foreign:
+                continue   # listed below, in the words the README uses
             size = f" ({action.size} bytes)" if action.kind == "upload" else ""
             click.echo(f"{action.kind:<7}{action.key}  [{action.reason}]{size}")
     for key in report.uploaded if not dry_run else ():
         log.debug("uploaded %s", key)
+    if prune or dry_run:
+        for key in report.foreign:
+            say(f"kept (not published by media-pub): {key}")
     for failure in report.failures:
         click.echo(f"Error: {failure.message}", err=True)
     say(report.summary)

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from media_pub.errors import ExitStatus, StorageError
+from media_pub.errors import ExitStatus, OutputError, StorageError
 from media_pub.fsutil import write_atomic
+from media_pub.locks import project_lock
 from media_pub.model import Settings, media_type
 from media_pub.plan import (
     Entry,
@@ -43,6 +44,7 @@ SHORT_CACHE = "public, max-age=300"        # feeds, index, pages, oEmbed: change
 LONG_CACHE = "public, max-age=31536000"    # media and artwork (not "immutable": keys are reused)
 INDEX_KEY = "embed/index.json"
 PHASES = ("media and artwork", "player pages", "feeds", "embed index")
+FOREIGN = "not published by media-pub"
 
 # progress(bytes_sent, bytes_total), called as bytes go out (from one thread at a time).
 Progress = Callable[[int, int], None]
@@ -95,6 +97,7 @@ class PublishReport:
     skipped: tuple[str, ...] = ()      # unchanged, not sent again
     deleted: tuple[str, ...] = ()      # pruned (with dry_run: would be pruned)
     kept: tuple[str, ...] = ()         # published but no longer built; kept without --prune
+    foreign: tuple[str, ...] = ()      # not published by media-pub: never deleted, even with --prune
     bytes: int = 0
     seconds: float = 0.0
     failures: tuple[Failure, ...] = ()
@@ -124,6 +127,8 @@ class PublishReport:
                     f"skipped {len(self.skipped)}, deleted {len(self.deleted)} in {self.seconds:.1f}s.")
         if self.kept:
             line += f" {len(self.kept)} published objects are no longer built; --prune deletes them."
+        if self.foreign:
+            line += f" {len(self.foreign)} object(s) kept (not published by media-pub)."
         if self.failures:
             line += (f" {len(self.failures)} failed; the previous feeds and embed index were left in place. "
                      "Run publish again to finish.")
@@ -151,6 +156,14 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         >>> publish(settings, target="s3://media/site").summary
         'Published to s3://media/site/: uploaded 12 (41.3 MB), skipped 3, deleted 0 in 4.2s.'
     """
+    if dry_run:   # reads only, and writes nothing (not even the lock file)
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+    with project_lock(settings.state_dir, "publish"):
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+
+
+def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: Path | None, dry_run: bool,
+             prune: bool, progress: Progress | None, storage: Storage | None) -> PublishReport:
     started = time.monotonic()
     out_dir = Path(out) if out else settings.out_dir
     if not out_dir.is_dir():
@@ -179,6 +192,8 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         now = Manifest.from_json(store.get(MANIFEST_KEY))
         if now != manifest:
             the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache)
+        # Under the lock no upload of ours is live: what a killed publish left half-sent goes.
+        store.abort_stale_uploads({c.key for c in the_plan.uploads} | set(now.objects))
         report, entries = _run(store, local, the_plan, prune, progress, started, cache)
     _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()}, cache)
     return report
@@ -191,9 +206,8 @@ def _record(settings: Settings, target: str, objects: dict[str, str | None], cac
         write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
         if cache:
             cache.save()
-    except OSError as error:   # the publish itself is done; only status loses its hint
-        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json",
-                    error.strerror or error)
+    except (OSError, OutputError) as error:   # the publish itself is done; only status loses its hint
+        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json", error)
 
 
 def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
@@ -213,9 +227,10 @@ def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: f
     uploads = _ordered(the_plan)
     actions = [Action("upload", c.key, c.reason, c.file.size) for c in uploads]
     actions += [Action("delete" if prune else "keep", key, "no longer built") for key in the_plan.extra]
+    actions += [Action("keep", key, FOREIGN) for key in the_plan.foreign]
     return PublishReport(
         target, uploaded=tuple(c.key for c in uploads), skipped=the_plan.skipped,
-        deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra,
+        deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra, foreign=the_plan.foreign,
         bytes=sum(c.file.size for c in uploads), seconds=seconds, dry_run=dry_run, actions=tuple(actions))
 
 
@@ -271,7 +286,7 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: boo
         deleted = tuple(key for key in deletes if key not in failed)
     return PublishReport(
         store.description, uploaded=tuple(uploaded), skipped=the_plan.skipped, deleted=deleted,
-        kept=() if prune else the_plan.extra, bytes=sum(local[k].size for k in uploaded),
+        kept=() if prune else the_plan.extra, foreign=the_plan.foreign, bytes=sum(local[k].size for k in uploaded),
         seconds=time.monotonic() - started,
         failures=tuple(Failure(key, message) for key, message in failures.items()),
         actions=tuple([Action("upload", k, "", local[k].size) for k in uploaded]

@@ -35,6 +35,9 @@ def podcast_guid(feed_url: str) -> str:
 
 def write_back(path: Path, key: str, value: str) -> None:
     """Set ``key = value`` at the top level of a TOML file, atomically, keeping the rest."""
+    # Write the file the sidecar is, not the link to it: replacing a symlink with a file
+    # would cut it from what the volunteer linked (the loader refused links leaving the project).
+    path = path.resolve()
     try:
         document = tomlkit.parse(path.read_text("utf-8"))
     except Exception as error:  # tomlkit raises its own ParseError family
