@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import media_pub
 from media_pub.outputs import feed
@@ -23,16 +22,15 @@ from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progre
 from media_pub.outputs.embed import write_embeds
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
-from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub import site
+from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.locks import project_lock
-from media_pub.project.load import Project, load_project, require_project
+from media_pub.project.load import Project, load_project, require_project, untracked_media
 from media_pub.storage.targets import check_output_folder
-
-# Output folders that belong to a show; files in them that a build did not make are stale.
-SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
 
 
 @dataclass
@@ -45,15 +43,12 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)   # stale output keys deleted
     seconds: float = 0.0
     out_dir: Path | None = None
+    # (show, recording): media in episodes/<show>/ that no sidecar names, so never built
+    untracked: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class BuildState(StateFile):
@@ -175,8 +170,10 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     out_dir = (out if out is not None else settings.out_dir).resolve()
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
+    report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
     state = BuildState(settings.state_dir / "build.json")
-    persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
+    # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
+    persist_show_guid = base_url_placeholder(settings) is None
 
     if _write_back_guids(project, settings, persist_show_guid):
         project = load_project(settings, shows)    # re-read what was written back
@@ -233,15 +230,15 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
-        if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
+        if not state.outputs_unchanged(show.feed_key, feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
-            state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+            state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
-        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
-        if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
+        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
+        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir, (site.INDEX_KEY,)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now, owned=owned))
-            state.record_outputs("embed", embed_fingerprint)
+            state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
@@ -293,7 +290,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
     artwork_key = None
     if show.artwork:
-        artwork_key = f"art/{show.slug}{_image_ext(show.artwork)}"
+        artwork_key = site.artwork_key(show.slug, _image_ext(show.artwork))
         _place(out_dir, artwork_key, show.artwork, report)
         keep.add(artwork_key)
     delivered = []
@@ -301,26 +298,26 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
         if outcome.error is not None or outcome.path is None:
             continue
-        media_key = f"media/{show.slug}/{episode.slug}{outcome.path.suffix}"
+        media_key = site.media_key(show.slug, episode.slug, outcome.path.suffix)
         _place(out_dir, media_key, outcome.path, report)
         image_key = _episode_image(out_dir, show, episode, report)
         chapters_key = None
         if episode.chapters:
-            chapters_key = f"chapters/{show.slug}/{episode.slug}.json"
+            chapters_key = site.chapters_key(show.slug, episode.slug)
             _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
         transcript_key = transcript_type = None
         if episode.transcript:
             suffix = episode.transcript.suffix.lower()
-            transcript_key = f"transcripts/{show.slug}/{episode.slug}{suffix}"
-            transcript_type = MIME_TYPES[suffix]
+            transcript_key = site.transcript_key(show.slug, episode.slug, suffix)
+            transcript_type = site.media_type_of_suffix(suffix)
             _place(out_dir, transcript_key, episode.transcript, report)
-        peaks_key = _place_peaks(out_dir, f"embed/{show.slug}/{episode.slug}.peaks.json", outcome, report)
+        peaks_key = _place_peaks(out_dir, site.peaks_key(show.slug, episode.slug), outcome, report)
         keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
             media_bytes=outcome.path.stat().st_size,
-            media_type=MIME_TYPES[outcome.path.suffix.lower()],
+            media_type=site.media_type_of_suffix(outcome.path.suffix),
             duration=outcome.duration or episode.info.duration,
             image_key=image_key,
             chapters_key=chapters_key,
@@ -355,12 +352,12 @@ def _image_ext(path: Path) -> str:
 
 def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildReport) -> str | None:
     if episode.image:
-        key = f"art/{show.slug}/{episode.slug}{_image_ext(episode.image)}"
+        key = site.episode_image_key(show.slug, episode.slug, _image_ext(episode.image))
         _place(out_dir, key, episode.image, report)
         return key
     if episode.info.artwork:
         ext = ".png" if episode.info.artwork.mime_type == "image/png" else ".jpg"
-        key = f"art/{show.slug}/{episode.slug}{ext}"
+        key = site.episode_image_key(show.slug, episode.slug, ext)
         if not (out_dir / key).exists():
             picture = extract_artwork(episode.media)
             if picture:
@@ -372,13 +369,13 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], owned: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that an earlier build made and this one did not (a removed
     or drafted episode). Files no build recorded writing are never touched."""
-    for name in (*SHOW_FOLDERS, "embed"):
+    for name in site.SHOW_FOLDERS:
         folder = out_dir / name / slug
         if not folder.is_dir():
             continue
         for entry in os.scandir(folder):
             key = f"{name}/{slug}/{entry.name}"
-            if name == "embed" and not entry.name.endswith(".peaks.json"):
+            if name == site.EMBED and not entry.name.endswith(".peaks.json"):
                 continue   # the player pages are the embed writer's to manage
             if entry.is_file() and key in owned and key not in keep and not entry.name.startswith("."):
                 os.unlink(entry.path)

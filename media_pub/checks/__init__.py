@@ -32,7 +32,8 @@ from media_pub.errors import FeedError, MediaError
 from media_pub.fsutil import TEXT_LIMIT, read_bounded
 from media_pub.project.writeback import PODCAST_GUID_NAMESPACE, podcast_guid
 from media_pub.media.probe import ProbeCache, probe
-from media_pub.model import MIME_TYPES, MediaInfo, Settings
+from media_pub import site
+from media_pub.model import MediaInfo, Settings
 
 
 class Severity(StrEnum):
@@ -116,7 +117,7 @@ ISO_639_1 = frozenset((
 ))
 
 # Apple's enclosure table (STANDARDS 2); other extensions are not listed by Apple.
-APPLE_ENCLOSURE_TYPES = {ext: MIME_TYPES[ext] for ext in (".mp3", ".m4a", ".mp4", ".m4v", ".mov")}
+APPLE_ENCLOSURE_TYPES = {ext: site.MIME_TYPES[ext] for ext in (".mp3", ".m4a", ".mp4", ".m4v", ".mov")}
 APPLE_ENCLOSURE_TYPES[".pdf"] = "application/pdf"
 # Types readers accept for an extension although Apple's table names another: warnings.
 _TYPE_ALIASES = {".m4a": {"audio/mp4", "audio/aac"}, ".m4v": {"video/mp4"}, ".mp3": {"audio/mp3"}}
@@ -171,7 +172,7 @@ def check_build(settings: Settings, build_dir: Path | None = None, shows: Iterab
     """
     root = build_dir or settings.out_dir
     wanted = set(shows)
-    keys = [path.relative_to(root).as_posix() for path in sorted((root / "feeds").glob("*"))
+    keys = [path.relative_to(root).as_posix() for path in sorted((root / site.FEEDS).glob("*"))
             if path.suffix in (".xml", ".json") and path.is_file() and (not wanted or path.stem in wanted)]
     return validate_outputs(settings, keys, root)
 
@@ -189,7 +190,7 @@ def gate_publish(settings: Settings, shows: Iterable[str] = (), *, force: bool =
         first = errors[0]
         raise FeedError(f"{len(errors)} validation error(s), first {first.rule} {first.element}: {first.message}; "
                         "nothing was uploaded (run `media-pub validate` to see all, fix them, or publish --force)",
-                        (build_dir or settings.out_dir) / (first.file or "feeds"))
+                        (build_dir or settings.out_dir) / (first.file or site.FEEDS))
     return findings
 
 
@@ -252,9 +253,9 @@ class _FeedCheck:
 
     def local(self, url: str) -> Path | None:
         """The build-dir file a public URL maps to, or None when it is not ours."""
-        if not (self.build_dir and self.base_url and url.startswith(self.base_url)):
+        key = site.key_of(self.base_url, url) if self.build_dir and self.base_url else None
+        if key is None or self.build_dir is None:
             return None
-        key = unquote(urlsplit(url[len(self.base_url):]).path)
         path = (self.build_dir / key).resolve()
         return path if path.is_relative_to(self.build_dir) else None
 
@@ -911,8 +912,9 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
                 continue
             size = attachment.get("size_in_bytes")
             url = attachment["url"]
-            if build_dir and base_url and url.startswith(base_url):
-                path = (build_dir / unquote(urlsplit(url[len(base_url):]).path)).resolve()
+            key = site.key_of(base_url, url) if build_dir and base_url else None
+            if build_dir and key is not None:
+                path = (build_dir / key).resolve()
                 if not path.is_relative_to(build_dir.resolve()):
                     continue
                 if not path.is_file():
