@@ -147,7 +147,7 @@ def show_person_img_file(root, tmp):
     show = root / "feeds/demo.toml"
     text = show.read_text().replace("[delivery]", '[[persons]]\nname = "Host"\nimg = "file:///etc/passwd"\n\n[delivery]')
     show.write_text(text)
-    return Run(["build"], "feeds/demo.toml: persons[0].img", "must be http:// or https://")
+    return Run(["build"], "feeds/demo.toml: persons[1].img", "must be http:// or https://")
 
 
 # --- hostile files ---------------------------------------------------------------------
@@ -236,7 +236,7 @@ def wav_header_claims_an_hour(root, tmp):
     path.write_bytes(bytes(data))
     sidecar(root, "long", '[[chapters]]\nstart = "00:00:00"\ntitle = "Start"\n'
                           '[[chapters]]\nstart = "00:10:00"\ntitle = "Later"\n', media="long.wav")
-    return Run(["build"], "episodes/demo/long.toml: chapters[1].start", "past the end of the media (5 s)")
+    return Run(["build"], "episodes/demo/long.toml: chapters[2].start", "past the end of the media (5 s)")
 
 
 def json_feed_nested_too_deeply(root, tmp):
@@ -248,6 +248,7 @@ def json_feed_nested_too_deeply(root, tmp):
 def aws_profile_not_found(root, tmp):
     return Run(["publish", "--to", "s3://media-bucket/site"], "AWS_PROFILE", "'nosuch' not found", absolute=True,
                env={"AWS_PROFILE": "nosuch", "AWS_CONFIG_FILE": str(tmp / "none"),
+                    "MEDIA_PUB_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9",   # never reached: fails before
                     "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "none")})
 
 
@@ -285,12 +286,12 @@ CASES = [
     out_is_the_project, out_inside_episodes, config_out_is_the_project, config_target_one_slash,
     env_target_http, config_target_inside_feeds,
     show_file_renamed_case_only, show_file_renamed,
-    url_case("chapters[0].url", '[[chapters]]\nstart = 0\ntitle = "A"\nurl = "javascript:alert(1)"\n'),
-    url_case("chapters[0].img", '[[chapters]]\nstart = 0\ntitle = "A"\nimg = "data:image/png;base64,AAAA"\n'),
-    url_case("persons[0].href", '[[persons]]\nname = "G"\nhref = "javascript:alert(document.cookie)"\n'),
-    url_case("persons[0].img", '[[persons]]\nname = "G"\nimg = "file:///etc/passwd"\n'),
+    url_case("chapters[1].url", '[[chapters]]\nstart = 0\ntitle = "A"\nurl = "javascript:alert(1)"\n'),
+    url_case("chapters[1].img", '[[chapters]]\nstart = 0\ntitle = "A"\nimg = "data:image/png;base64,AAAA"\n'),
+    url_case("persons[1].href", '[[persons]]\nname = "G"\nhref = "javascript:alert(document.cookie)"\n'),
+    url_case("persons[1].img", '[[persons]]\nname = "G"\nimg = "file:///etc/passwd"\n'),
     url_case("link", 'link = "ftp://example.org/ep"\n'),
-    url_case("chapters[0].url", '[[chapters]]\nstart = 0\ntitle = "A"\nurl = "/relative/page"\n'),
+    url_case("chapters[1].url", '[[chapters]]\nstart = 0\ntitle = "A"\nurl = "/relative/page"\n'),
     show_link_javascript, show_person_img_file,
     sidecar_symlink_to_dev_zero, sidecar_is_a_fifo, sidecar_symlink_outside, show_file_is_a_fifo,
     sidecar_nested_too_deeply, config_nested_too_deeply, sidecar_too_large, media_is_a_fifo,

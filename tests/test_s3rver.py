@@ -72,8 +72,14 @@ def s3rver_env(monkeypatch, tmp_path, s3rver):
             "MEDIA_PUB_STORAGE_ENDPOINT_URL": s3rver}
 
 
+def client_for(endpoint: str):
+    """A client of its own (boto3's default session may hold another test's credentials)."""
+    return boto3.session.Session(aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER").client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1")
+
+
 def objects(endpoint: str, prefix: str) -> dict[str, str]:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client = client_for(endpoint)
     found = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
         for item in page.get("Contents", ()):
@@ -103,7 +109,7 @@ def test_publish_round_trip_on_s3rver(project, s3rver, s3rver_env, tmp_path):
     assert "uploaded 0 (0 B)" in again.stderr                  # idempotent: nothing sent again
     assert objects(s3rver, prefix) == published
 
-    client = boto3.client("s3", endpoint_url=s3rver, region_name="us-east-1")
+    client = client_for(s3rver)
     client.put_object(Bucket=BUCKET, Key=prefix + "index.html", Body=b"<h1>Our network</h1>")
     client.put_object(Bucket=BUCKET, Key=prefix + "media/demo/raw-take.wav", Body=b"RIFF by hand")
     sidecar = project / "episodes/demo/good.toml"
