@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,15 +21,16 @@ from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
 from media_pub.errors import MediaPubError
-from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.fsutil import place_file, write_atomic
 from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
 from media_pub import site
-from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub.model import BuiltShow, Delivered, Episode, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.locks import project_lock
 from media_pub.project.load import Project, load_project, require_project, untracked_media
+from media_pub.state import BuildState, DeliveryRecord
 from media_pub.storage.targets import check_output_folder
 
 
@@ -50,81 +51,6 @@ class BuildReport:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-
-class BuildState(StateFile):
-    """What earlier builds delivered, keyed by episode: lets a no-op build skip hashing.
-
-    An entry is reused only when the source's size and mtime and the job's fingerprint
-    (delivery settings and tags) are unchanged and the cached output still exists.
-    """
-
-    @staticmethod
-    def show_part(show: Show) -> str:
-        """What every episode's delivery shares: the delivery settings and show artwork."""
-        parts: list[object] = [show.delivery]
-        if show.artwork:
-            art = show.artwork.stat()
-            parts += [art.st_size, art.st_mtime_ns]
-        return repr(parts)
-
-    @staticmethod
-    def fingerprint(show_part: str, stamp: tuple | None) -> str:
-        """The delivered file depends only on the show file, the sidecar, the media and
-        artwork: their sizes and mtimes (the loader's stamp) identify its inputs."""
-        return show_part + repr(stamp)
-
-    def lookup(self, key: str, fingerprint: str) -> DeliveryOutcome | None:
-        entry = self.entries.get(key)
-        if not entry or entry["fingerprint"] != fingerprint:
-            return None
-        path = Path(entry["path"])
-        if not path.exists():
-            return None
-        loudness = entry.get("loudness")
-        return DeliveryOutcome(key, path, cached=True, duration=entry["duration"],
-                               loudness=Loudness(**loudness) if loudness else None,
-                               normalization=entry.get("normalization"),
-                               peaks_record=path.with_suffix(".json") if entry.get("peaks") else None)
-
-    def record(self, key: str, fingerprint: str, outcome: DeliveryOutcome) -> None:
-        self.entries[key] = {
-            "fingerprint": fingerprint, "path": str(outcome.path),
-            "duration": outcome.duration, "normalization": outcome.normalization,
-            "loudness": asdict(outcome.loudness) if outcome.loudness else None,
-            # Only whether there are peaks: the delivery cache's record beside the file holds
-            # them, and copying 1,000 numbers per episode here made no-op builds slow.
-            "peaks": bool(outcome.peaks or outcome.peaks_record),
-        }
-        self.dirty = True
-
-    def outputs_unchanged(self, key: str, fingerprint: str, out_dir: Path, keys: Iterable[str]) -> bool:
-        """True when the outputs recorded under ``key`` were made from the same inputs."""
-        return self.entries.get(key, {}).get("fingerprint") == fingerprint and all(
-            (out_dir / k).exists() for k in keys)
-
-    # -- ownership: what builds wrote into each build directory ----------------------------
-    # The sweep deletes only keys recorded here, so a user's own file in media/<show>/
-    # (or anywhere in the build directory) is never touched.
-
-    # ``place`` names the build directory: relative to the project when inside it, so the
-    # record survives moving or copying the project folder.
-
-    def owned_keys(self, place: str) -> set[str]:
-        """Every key an earlier build wrote into the build directory ``place`` and has not removed since."""
-        return set(self.entries.get(f"@written {place}", {}).get("keys", ()))
-
-    def record_written(self, place: str, keys: Iterable[str], removed: Iterable[str] = ()) -> None:
-        """Add ``keys`` to what builds wrote into ``place``; forget ``removed``."""
-        owned = (self.owned_keys(place) | set(keys)) - set(removed)
-        entry = {"keys": sorted(owned)}
-        if self.entries.get(f"@written {place}") != entry:
-            self.entries[f"@written {place}"] = entry
-            self.dirty = True
-
-    def record_outputs(self, key: str, fingerprint: str) -> None:
-        if self.entries.get(key, {}).get("fingerprint") != fingerprint:
-            self.entries[key] = {"fingerprint": fingerprint}
-            self.dirty = True
 
 
 
@@ -171,7 +97,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
     report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
-    state = BuildState(settings.state_dir / "build.json")
+    state = BuildState(settings.state_dir)
     # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
     persist_show_guid = base_url_placeholder(settings) is None
 
@@ -189,9 +115,11 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
         for episode in live:
             key = f"{show.slug}/{episode.slug}"
             fingerprint = state.fingerprint(show_part, project.stamps.get(episode.path))
-            hit = state.lookup(key, fingerprint)
+            hit = state.delivered(key, fingerprint)
             if hit:
-                outcomes[key] = hit
+                outcomes[key] = DeliveryOutcome(key, hit.path, cached=True, duration=hit.duration,
+                                                loudness=hit.loudness, normalization=hit.normalization,
+                                                peaks_record=hit.path.with_suffix(".json") if hit.has_peaks else None)
                 if progress:
                     progress(key, 1.0)
             else:
@@ -200,8 +128,10 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
         outcomes[job.key] = outcome
-        if outcome.error is None:
-            state.record(job.key, fingerprint, outcome)
+        if outcome.error is None and outcome.path is not None:
+            state.record_delivery(job.key, fingerprint, DeliveryRecord(
+                outcome.path, outcome.duration, outcome.loudness, outcome.normalization,
+                has_peaks=bool(outcome.peaks or outcome.peaks_record)))
     for key, outcome in outcomes.items():
         if outcome.error is not None:
             report.failed.append((key, outcome.error))
@@ -212,9 +142,8 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
 
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}
-    place = out_dir.relative_to(settings.project).as_posix() if out_dir.is_relative_to(settings.project) \
-        else str(out_dir)
-    owned = state.owned_keys(place)
+    owned = set(state.owned_keys(out_dir))
+    place = state.folder(out_dir)    # the build dir's name in the state, for the fingerprint
     for show, live in plans:
         kept[show.slug] = set()
         built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
@@ -243,8 +172,13 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
             _remove_stale(out_dir, slug, keep, owned | set(report.written), report)
-    # Everything this build made is ours to clean up later (recorded even after a failure).
-    state.record_written(place, [*report.written, *(k for keep in kept.values() for k in keep)], report.removed)
+    # Ownership: every key this build wrote, placed or rendered into out_dir is media-pub's;
+    # the sweep may delete only owned keys (BuildState.owned_keys).
+    made = [key for keep in kept.values() for key in keep]
+    if not report.failed:
+        made += [key for show, _ in plans for key in (show.feed_key, show.json_feed_key)]
+    state.record_written(out_dir, [*report.written, *made])
+    state.forget_written(out_dir, report.removed)
     state.save()
     report.seconds = time.monotonic() - started
     return report

@@ -9,7 +9,6 @@ are deleted only after the new feeds and index are up, so the live feed never lo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -21,13 +20,11 @@ from pathlib import Path
 from typing import Literal
 
 from media_pub.errors import ExitStatus, OutputError, StorageError
-from media_pub.fsutil import write_atomic
 from media_pub.locks import project_lock
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
     Entry,
-    HashCache,
     LocalFile,
     Manifest,
     Plan,
@@ -37,6 +34,7 @@ from media_pub.plan import (
     read_remote,
     scan,
 )
+from media_pub.state import HashCache, PublishedRecord
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
 log = logging.getLogger(__name__)
@@ -151,7 +149,7 @@ def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: 
             _record(settings, store.description, {key: None for key in local})
         return PublishReport(store.description, skipped=keys, in_place=True, dry_run=dry_run,
                              seconds=time.monotonic() - started)
-    cache = HashCache(settings.state_dir / "hashes.json")
+    cache = HashCache(settings.state_dir)
     manifest, remote = read_remote(store, local)
     the_plan = make_plan(local, manifest, remote, shows, cache=cache)
     if dry_run or the_plan.is_noop(prune):
@@ -173,13 +171,14 @@ def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: 
 
 def _record(settings: Settings, target: str, objects: dict[str, str | None], cache: HashCache | None = None) -> None:
     """Remember locally what is published where (read by ``status``); sha256 None: in place."""
-    record = {"target": target, "objects": dict(sorted(objects.items()))}
+    record = PublishedRecord(settings.state_dir)
+    record.record(target, objects)
     try:
-        write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
+        record.save()
         if cache:
             cache.save()
     except (OSError, OutputError) as error:   # the publish itself is done; only status loses its hint
-        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json", error)
+        log.warning("could not record the publish in %s: %s", record.file, error)
 
 
 def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:

@@ -31,7 +31,8 @@ from PIL import Image
 from media_pub.errors import FeedError, MediaError
 from media_pub.fsutil import TEXT_LIMIT, read_bounded
 from media_pub.project.writeback import PODCAST_GUID_NAMESPACE, podcast_guid
-from media_pub.media.probe import ProbeCache, probe
+from media_pub.media.probe import probe
+from media_pub.state import ProbeCache
 from media_pub import site
 from media_pub.model import MediaInfo, Settings
 
@@ -199,7 +200,7 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
     """Validate the feeds at these keys of the build directory; findings name their key."""
     root = build_dir or settings.out_dir
     # Published media rarely changes: read each file's facts once, then by size and mtime.
-    probes = ProbeCache(settings.state_dir / "probe.json")
+    probes = ProbeCache(settings.state_dir)
     findings: list[Finding] = []
     for key in keys:
         path = root / key
