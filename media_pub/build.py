@@ -20,6 +20,7 @@ import media_pub
 from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
+from media_pub.outputs.site_pages import write_site
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import place_file, write_atomic
 from media_pub.project.placeholders import base_url_placeholder
@@ -165,8 +166,10 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
             state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
         embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
-        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir, (site.INDEX_KEY,)):
+        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir,
+                                       (site.INDEX_KEY, site.SITE_INDEX_KEY)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now, owned=owned))
+            report.written.extend(write_site(settings, report.shows, out_dir, now, owned=owned))
             state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.

@@ -186,6 +186,13 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class PlayerStyle:
+    """A show's ``[player]`` table: how its embedded players look on the charity's site."""
+
+    accent: str | None = None     # "#RRGGBB": the play button, waveform and markers
+
+
+@dataclass(frozen=True)
 class Show:
     slug: str
     path: Path                    # feeds/<slug>.toml
@@ -205,6 +212,7 @@ class Show:
     locked: bool = True
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
+    player: PlayerStyle = field(default_factory=PlayerStyle)
 
     @property
     def feed_key(self) -> str:

@@ -35,6 +35,7 @@ from media_pub.model import (
     Medium,
     Owner,
     Person,
+    PlayerStyle,
     Settings,
     Show,
     ShowType,
@@ -374,12 +375,24 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        player=_player(data.table("player")),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+def _player(table: _Table | None) -> PlayerStyle:
+    """``[player] accent = "#RRGGBB"``: one colour, so the page's contrast stays checkable."""
+    if table is None:
+        return PlayerStyle()
+    accent = table.text("accent")
+    if accent is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent):
+        raise table.error("accent", f"{accent!r} is not a colour written as \"#RRGGBB\", e.g. \"#0B57D0\"")
+    table.finish()
+    return PlayerStyle(accent=accent.upper() if accent else None)
 
 
 # --- episodes --------------------------------------------------------------------------
@@ -509,7 +522,9 @@ def _refuse_orphans(episodes_dir: Path, show_files: list[Path]) -> None:
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
     """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
 
-    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    Per show slug, sorted. Only the folder itself is looked at (``add`` puts recordings
+    there; a sub-folder is the volunteer's own place, e.g. for raw takes), and files the
+    show uses otherwise (its intro and outro) are not listed.
     """
     found: dict[str, tuple[Path, ...]] = {}
     for show in project.shows:
@@ -519,7 +534,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         used = {episode.media.resolve() for episode in project.episodes[show.slug]}
         used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
         found[show.slug] = tuple(sorted(
-            path for path in folder.rglob("*")
+            path for path in folder.iterdir()
             if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
             and path.is_file() and path.resolve() not in used))
     return {slug: paths for slug, paths in found.items() if paths}
