@@ -388,3 +388,41 @@ def test_a_full_disk_is_reported_against_the_build_directory(project: Path):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"Error: {out}/") and "the disk is full" in lines[0], lines[0]
     assert source_snapshot(project) == before
+
+
+def test_build_removes_only_files_an_earlier_build_wrote(project: Path):
+    """Issue 10, item 5: a volunteer's own files in the build directory survive the sweep."""
+    make_episode(project, "demo", "later", title="Later", published="2026-01-03T09:00:00Z")
+    assert CliRunner().invoke(cli, ["--project", str(project), "build"]).exit_code == 0
+    mine = {project / "public/media/demo/notes.txt": b"my notes", project / "public/media/demo/raw.wav": b"RIFF",
+            project / "public/about-us.html": b"<h1>about us</h1>", project / "public/embed/demo/custom.html": b"<p>"}
+    for path, data in mine.items():
+        path.write_bytes(data)
+    sidecar = project / "episodes/demo/later.toml"
+    sidecar.write_text(sidecar.read_text() + "draft = true\n")
+
+    result = CliRunner().invoke(cli, ["--project", str(project), "build"])
+
+    assert result.exit_code == 0, result.stderr
+    assert not (project / "public/media/demo/later.mp3").exists()       # ours, no longer built: removed
+    assert not (project / "public/embed/demo/later.html").exists()
+    assert (project / "public/media/demo/good.mp3").exists()
+    for path, data in mine.items():
+        assert path.read_bytes() == data
+
+
+def test_built_files_are_copies_never_links_to_sources(project: Path):
+    """Issue 10, item 9: editing a built file in place must not reach the source."""
+    source = project / "feeds/art/demo.jpg"
+    built = project / "public/art/demo.jpg"
+    built.unlink()
+    os.link(source, built)                      # what the first release left behind
+    original = source.read_bytes()
+
+    result = CliRunner().invoke(cli, ["--project", str(project), "build"])
+
+    assert result.exit_code == 0, result.stderr
+    assert not os.path.samefile(source, built)
+    with built.open("r+b") as handle:           # an editor or sync tool rewriting in place
+        handle.write(b"\0" * 16)
+    assert source.read_bytes() == original
