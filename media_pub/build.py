@@ -27,9 +27,11 @@ from media_pub.media.probe import extract_artwork
 from media_pub import site
 from media_pub.model import BuiltShow, Delivered, Episode, Settings, Show
 from media_pub.outputs.notes import notes_text
-from media_pub.project.load import Project, load_project, untracked_media
+from media_pub.locks import project_lock
+from media_pub.project.load import Project, load_project, require_project, untracked_media
 from media_pub.report import BuildReport
 from media_pub.state import BuildState, DeliveryRecord
+from media_pub.storage.targets import check_output_folder
 from media_pub.transcribe import auto_transcribe
 
 
@@ -75,6 +77,16 @@ def build(
         >>> report.exit_code
         0
     """
+    require_project(settings.project)      # before the lock: it would create .media-pub/
+    if out is not None:
+        check_output_folder(settings.project, out, (None, "--out"), "build directory")
+    # One build at a time per project: two at once could each write a new episode's GUID.
+    with project_lock(settings.state_dir, "build"):
+        return _build(settings, shows, out, jobs, progress, now, stands_for)
+
+
+def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int | None,
+           progress: Progress | None, now: datetime | None, stands_for: Path | None) -> BuildReport:
     started = time.monotonic()
     now = now or datetime.now(timezone.utc)
     out_dir = (out if out is not None else settings.out_dir).resolve()
@@ -138,6 +150,8 @@ def build(
 
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}
+    owned = set(state.owned_keys(out_dir))
+    place = state.folder(out_dir)    # the build dir's name in the state, for the fingerprint
     for show, live in plans:
         kept[show.slug] = set()
         built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
@@ -146,8 +160,10 @@ def build(
             continue   # keep the previous feeds: never point at media that is not there
         # Feeds are a pure function of the built show and the site URL: skip the work
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
+        # The build directory is part of it: the state is per project, and a build into
+        # another --out folder must not take that folder's old feeds for this build's.
         feeds_fingerprint = fingerprints[show.slug] = repr((
-            media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+            media_pub.__version__, place, settings.base_url, built.artwork_key, show.guid,
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
@@ -159,13 +175,13 @@ def build(
         embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
         if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir,
                                        (site.INDEX_KEY, site.SITE_INDEX_KEY)):
-            report.written.extend(write_embeds(settings, report.shows, out_dir, now))
-            report.written.extend(write_site(settings, report.shows, out_dir, now))
+            report.written.extend(write_embeds(settings, report.shows, out_dir, now, owned=owned))
+            report.written.extend(write_site(settings, report.shows, out_dir, now, owned=owned))
             state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
-            _remove_stale(out_dir, slug, keep, report)
+            _remove_stale(out_dir, slug, keep, owned | set(report.written), report)
     # Ownership: every key this build wrote, placed or rendered into out_dir is media-pub's;
     # the sweep may delete only owned keys (BuildState.owned_keys).
     made = [key for keep in kept.values() for key in keep]
@@ -294,8 +310,9 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
     return None
 
 
-def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
-    """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
+def _remove_stale(out_dir: Path, slug: str, keep: set[str], owned: set[str], report: BuildReport) -> None:
+    """Delete a show's outputs that an earlier build made and this one did not (a removed
+    or drafted episode). Files no build recorded writing are never touched."""
     for name in site.SHOW_FOLDERS:
         folder = out_dir / name / slug
         if not folder.is_dir():
@@ -304,6 +321,6 @@ def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport)
             key = f"{name}/{slug}/{entry.name}"
             if name == site.EMBED and not entry.name.endswith(".peaks.json"):
                 continue   # the player pages are the embed writer's to manage
-            if entry.is_file() and key not in keep and not entry.name.startswith("."):
+            if entry.is_file() and key in owned and key not in keep and not entry.name.startswith("."):
                 os.unlink(entry.path)
                 report.removed.append(key)

@@ -23,6 +23,7 @@ import media_pub
 from media_pub import config
 from media_pub.errors import BuildFailedError, ExitStatus, MediaPubError
 from media_pub.model import Settings
+from media_pub.project import require_project
 
 if TYPE_CHECKING:   # the library loads per command, so `--help` stays fast
     from click._termui_impl import ProgressBar
@@ -40,7 +41,12 @@ class Context:
         self.verbose = verbose
         self.quiet = quiet
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, need_project: bool = True, **overrides: Any) -> Settings:
+        """The layered settings; first, unless ``need_project`` is False (init, probe,
+        validate FEED_FILE...), refuse a folder that is not a project, so a command run in
+        the wrong place writes nothing there (SPEC 5.1)."""
+        if need_project:
+            require_project(self.project)
         settings = config.load(self.project, os.environ, overrides)
         log.debug("settings from: %s", ", ".join(settings.sources))
         return settings
@@ -464,8 +470,11 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
     """
     from media_pub import release
 
+    feed_files = [t for t in targets if Path(t).is_file()]
+    need_project = not targets or len(feed_files) < len(targets)   # shows are built: a project's
     with ProgressDisplay(ctx.quiet) as progress:
-        report = release.check(ctx.settings(), targets, fetch_images=fetch_images, progress=progress)
+        report = release.check(ctx.settings(need_project=need_project), targets, fetch_images=fetch_images,
+                               progress=progress)
     if as_json:
         _echo_json(report.as_json())
     else:
@@ -525,10 +534,15 @@ def finish_publish(report: ReleaseReport) -> None:
         return
     if published.dry_run and not _json_requested():
         for action in published.actions:
+            if action.key in published.foreign:
+                continue   # listed below, in the words the README uses
             size = f" ({action.size} bytes)" if action.kind == "upload" else ""
             click.echo(f"{action.kind:<7}{action.key}  [{action.reason}]{size}")
     for key in published.uploaded if not published.dry_run else ():
         log.debug("uploaded %s", key)
+    if published.prune or published.dry_run:
+        for key in published.foreign:
+            say(f"kept (not published by media-pub): {key}")
     for failure in published.failures:
         click.echo(f"Error: {failure.message}", err=True)
     say(published.summary)

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from media_pub.errors import ConfigError
+from media_pub.fsutil import TOML_LIMIT, read_bounded
 from media_pub.model import Settings, StorageSettings
+from media_pub.storage.targets import check_places
 
 CONFIG_FILE = "media-pub.toml"
 
@@ -54,21 +56,23 @@ _TOML_WHERE = re.compile(r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (
                          re.DOTALL)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning syntax errors into a ConfigError that shows the line.
+def read_toml(path: Path, root: Path | None = None) -> dict[str, Any]:
+    """Parse a project TOML file, turning syntax errors into a ConfigError that shows the line.
 
+    Bounded (see fsutil.read_bounded): a regular file (inside ``root`` after symlinks, when
+    given) of at most TOML_LIMIT bytes; nesting too deep for the parser is one error too.
     Example of the message: ``line 4, column 14: invalid TOML: TOML wanted the end of
     the line after the value...`` then the line itself with a caret under the column.
     """
+    data = read_bounded(path, TOML_LIMIT, root)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(toml_syntax_message(str(error), path.read_bytes()), path) from None
+        raise ConfigError(toml_syntax_message(str(error), data), path) from None
     except UnicodeDecodeError:
         raise ConfigError("invalid TOML: not UTF-8 text", path) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read: {error.strerror}", path) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply to read", path) from None
 
 
 def toml_syntax_message(error: str, source: bytes) -> str:
@@ -121,6 +125,7 @@ def load(project: Path, env: Mapping[str, str], overrides: Mapping[str, Any] | N
     """
     project = project.resolve()
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}     # key -> where its value came from, for error messages
     sources: list[str] = ["defaults"]
     config_path = project / CONFIG_FILE
     if config_path.is_file():
@@ -132,16 +137,19 @@ def load(project: Path, env: Mapping[str, str], overrides: Mapping[str, Any] | N
         _check(storage, _STORAGE_KEYS, config_path, "storage.")
         values.update(data)
         values.update({f"storage.{k}": v for k, v in storage.items()})
+        origins.update({key: str(config_path) for key in values})
         sources.append(str(config_path))
     for key in [*_TOP_KEYS, *(f"storage.{k}" for k in _STORAGE_KEYS)]:
         env_name = "MEDIA_PUB_" + key.replace(".", "_").upper()
         if env.get(env_name):
             values[key] = env[env_name]
+            origins[key] = env_name
             sources.append(env_name)
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
-            sources.append(f"--{key.split('.')[-1].replace('_', '-')}")
+            origins[key] = OPTIONS.get(key, f"--{key.split('.')[-1].replace('_', '-')}")
+            sources.append(origins[key])
 
     base_url = values.get("base_url")
     configured = base_url is not None
@@ -151,7 +159,7 @@ def load(project: Path, env: Mapping[str, str], overrides: Mapping[str, Any] | N
     if not base_url.endswith("/"):
         base_url += "/"
     storage = StorageSettings(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("storage.")})
-    return Settings(
+    settings = Settings(
         project=project,
         base_url=base_url,
         out=Path(values.get("out", "public")),
@@ -159,3 +167,19 @@ def load(project: Path, env: Mapping[str, str], overrides: Mapping[str, Any] | N
         base_url_configured=configured,
         sources=tuple(sources),
     )
+    # Where output may go is checked here, once, before any command writes anything.
+    check_places(settings, out_origin=_origin(origins, "out"), target_origin=_origin(origins, "storage.target"))
+    return settings
+
+
+# The command-line option that overrides each key (for messages naming what the user typed).
+OPTIONS = {"storage.target": "--to", "out": "--out"}
+
+
+def _origin(origins: Mapping[str, str], key: str) -> tuple[str | None, str]:
+    """(file, field) naming where ``key`` was set: media-pub.toml and its key, or the
+    environment variable / option alone; the default is named as the key."""
+    where = origins.get(key)
+    if where is None or where.startswith(("MEDIA_PUB_", "--")):
+        return None, where or key
+    return where, key

@@ -53,8 +53,16 @@ class FeedError(MediaPubError):
     """A feed could not be written, or failed validation."""
 
 
+class OutputError(MediaPubError):
+    """A file of the build directory or media-pub's state could not be written (e.g. disk full)."""
+
+
 class StorageError(MediaPubError):
     """An upload, listing or local write to the storage target failed."""
+
+
+class LockedError(MediaPubError):
+    """Another media-pub command holds the project's or the target's lock."""
 
 
 class FatalError(MediaPubError):

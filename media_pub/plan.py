@@ -65,8 +65,8 @@ class Manifest:
                 return cls()
             return cls({key: Entry(str(v["sha256"]), int(v["size"]), str(v["etag"]))
                         for key, v in raw["objects"].items()})
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return cls()
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return cls()   # deep nesting too: a damaged manifest is rebuilt, never blocks a publish
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,11 @@ class Change:
 class UploadPlan:
     uploads: tuple[Change, ...]
     skipped: tuple[str, ...]
-    extra: tuple[str, ...]             # published but no longer built: deleted only with --prune
+    extra: tuple[str, ...]             # media-pub published these and no longer builds them: --prune deletes
     verified: Mapping[str, Entry]      # manifest entries that still match the target, plus adopted ones
     hashes: Mapping[str, str]          # sha256 of the local files hashed while planning
     adopted: tuple[str, ...] = ()      # identical objects the manifest did not know (it gets rewritten)
+    foreign: tuple[str, ...] = ()      # not built, and not published here by media-pub: never deleted
 
     def is_noop(self, prune: bool) -> bool:
         return not self.uploads and not self.adopted and not (prune and self.extra)
@@ -172,5 +173,10 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
             uploads.append(Change(file, "changed remotely"))
         else:
             uploads.append(Change(file, "changed"))
-    extra = tuple(sorted(key for key in remote if key not in local and in_scope(key)))
-    return UploadPlan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted))
+    # Prune may delete only what media-pub itself put there: objects the manifest records
+    # with the ETag and size they still have. Anything else (another tool's files, or one
+    # of ours replaced since) is listed and kept.
+    gone = sorted(key for key in remote if key not in local and in_scope(key))
+    extra = tuple(key for key in gone if key in verified)
+    foreign = tuple(key for key in gone if key not in verified)
+    return UploadPlan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted), foreign)

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from media_pub.errors import StorageError
+from media_pub.errors import OutputError, StorageError
+from media_pub.locks import project_lock
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
@@ -36,6 +37,7 @@ from media_pub.state import HashCache, PublishedRecord
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
 log = logging.getLogger(__name__)
+FOREIGN = "not published by media-pub"
 
 # progress(bytes_sent, bytes_total), called as bytes go out (from one thread at a time).
 Progress = Callable[[int, int], None]
@@ -54,6 +56,14 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         >>> publish(settings, target="s3://media/site").summary
         'Published to s3://media/site/: uploaded 12 (41.3 MB), skipped 3, deleted 0 in 4.2s.'
     """
+    if dry_run:   # reads only, and writes nothing (not even the lock file)
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+    with project_lock(settings.state_dir, "publish"):
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+
+
+def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: Path | None, dry_run: bool,
+             prune: bool, progress: Progress | None, storage: Storage | None) -> PublishReport:
     started = time.monotonic()
     out_dir = Path(out) if out else settings.out_dir
     if not out_dir.is_dir():
@@ -82,6 +92,8 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         now = Manifest.from_json(store.get(MANIFEST_KEY))
         if now != manifest:
             the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache)
+        # Under the lock no upload of ours is live: what a killed publish left half-sent goes.
+        store.abort_stale_uploads({c.key for c in the_plan.uploads} | set(now.objects))
         report, entries = _run(store, local, the_plan, prune, progress, started, cache)
     _record(settings, store.description, {key: entry.sha256 for key, entry in entries.items()}, cache)
     return report
@@ -95,8 +107,8 @@ def _record(settings: Settings, target: str, objects: dict[str, str | None], cac
         record.save()
         if cache:
             cache.save()
-    except OSError as error:   # the publish itself is done; only status loses its hint
-        log.warning("could not record the publish in %s: %s", record.file, error.strerror or error)
+    except (OSError, OutputError) as error:   # the publish itself is done; only status loses its hint
+        log.warning("could not record the publish in %s: %s", record.file, error)
 
 
 def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
@@ -116,9 +128,11 @@ def _planned(target: str, the_plan: UploadPlan, prune: bool, dry_run: bool, seco
     uploads = _ordered(the_plan)
     actions = [Action("upload", c.key, c.reason, c.file.size) for c in uploads]
     actions += [Action("delete" if prune else "keep", key, "no longer built") for key in the_plan.extra]
+    actions += [Action("keep", key, FOREIGN) for key in the_plan.foreign]
     return PublishReport(
         target, uploaded=tuple(c.key for c in uploads), skipped=the_plan.skipped,
-        deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra,
+        deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra, foreign=the_plan.foreign,
+        prune=prune,
         bytes=sum(c.file.size for c in uploads), seconds=seconds, dry_run=dry_run, actions=tuple(actions))
 
 
@@ -174,7 +188,8 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: UploadPlan, prun
         deleted = tuple(key for key in deletes if key not in failed)
     return PublishReport(
         store.description, uploaded=tuple(uploaded), skipped=the_plan.skipped, deleted=deleted,
-        kept=() if prune else the_plan.extra, bytes=sum(local[k].size for k in uploaded),
+        kept=() if prune else the_plan.extra, foreign=the_plan.foreign, prune=prune,
+        bytes=sum(local[k].size for k in uploaded),
         seconds=time.monotonic() - started,
         failures=tuple(Failure(key, message) for key, message in failures.items()),
         actions=tuple([Action("upload", k, "", local[k].size) for k in uploaded]

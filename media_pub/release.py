@@ -32,6 +32,7 @@ from pathlib import Path
 
 from media_pub import build as build_module
 from media_pub import publish as publish_module
+from media_pub.locks import project_lock
 from media_pub.checks.sources import check_sources, in_volunteer_terms
 from media_pub.checks import Finding, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.deliver import Progress
@@ -303,6 +304,18 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
     shows = tuple(shows)
     if target:
         settings = replace(settings, storage=replace(settings.storage, target=target))
+    if dry_run:   # reads only: no lock file either
+        return _release(settings, shows, target, force, dry_run, prune, jobs, build_progress, upload_progress,
+                        storage, now)
+    with project_lock(settings.state_dir, "publish"):   # build, gate and upload as one step
+        return _release(settings, shows, target, force, dry_run, prune, jobs, build_progress, upload_progress,
+                        storage, now)
+
+
+def _release(settings: Settings, shows: tuple[str, ...], target: str | None, force: bool, dry_run: bool,
+             prune: bool, jobs: int | None, build_progress: Progress | None,
+             upload_progress: BytesProgress | None, storage: Storage | None,
+             now: datetime | None) -> ReleaseReport:
     refuse_for_real_target(settings, shows)   # example values never go live: before any build
     store = storage or open_target(settings, target)
     live = settings.out_dir.resolve()

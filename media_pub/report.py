@@ -160,6 +160,8 @@ class PublishReport:
     skipped: tuple[str, ...] = ()      # unchanged, not sent again
     deleted: tuple[str, ...] = ()      # pruned (with dry_run: would be pruned)
     kept: tuple[str, ...] = ()         # published but no longer built; kept without --prune
+    foreign: tuple[str, ...] = ()      # not published by media-pub: never deleted, even with --prune
+    prune: bool = False                # --prune was asked for
     bytes: int = 0
     seconds: float = 0.0
     failures: tuple[Failure, ...] = ()
@@ -191,6 +193,8 @@ class PublishReport:
                     f"skipped {len(self.skipped)}, deleted {len(self.deleted)} in {self.seconds:.1f}s.")
         if self.kept:
             line += f" {len(self.kept)} published objects are no longer built; --prune deletes them."
+        if self.foreign:
+            line += f" {len(self.foreign)} object(s) kept (not published by media-pub)."
         if self.failures:
             line += (f" {len(self.failures)} failed; the previous feeds and embed index were left in place. "
                      "Run publish again to finish.")

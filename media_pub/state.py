@@ -71,7 +71,7 @@ class StateFile:
             return {}
         try:
             data = json.loads(self.file.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):   # damaged: caches are rebuilt
             return {}
         if not isinstance(data, dict) or data.get("state") != self.FILE.removesuffix(".json") \
                 or data.get("version") != self.version():
@@ -295,24 +295,29 @@ class BuildState(StateFile):
             self.outputs[group] = fingerprint
             self.dirty = True
 
-    @staticmethod
-    def _folder(out_dir: Path) -> str:
-        return str(out_dir.resolve())
+    def folder(self, out_dir: Path) -> str:
+        """How ``out_dir`` is named here: relative to the project when inside it, so the
+        record survives moving or copying the project folder; else absolute."""
+        resolved = out_dir.resolve()
+        project = self.file.parent.parent.resolve() if self.file is not None else None
+        if project is not None and resolved.is_relative_to(project):
+            return resolved.relative_to(project).as_posix()
+        return str(resolved)
 
     def owned_keys(self, out_dir: Path) -> frozenset[str]:
         """Every key a build wrote into ``out_dir`` and has not deleted since."""
-        return frozenset(self.owned.get(self._folder(out_dir), ()))
+        return frozenset(self.owned.get(self.folder(out_dir), ()))
 
     def record_written(self, out_dir: Path, keys: Iterable[str]) -> None:
         """Own ``keys`` in ``out_dir``: a build wrote them (or found them already identical)."""
-        owned = self.owned.setdefault(self._folder(out_dir), set())
+        owned = self.owned.setdefault(self.folder(out_dir), set())
         before = len(owned)
         owned.update(keys)
         self.dirty |= len(owned) != before
 
     def forget_written(self, out_dir: Path, keys: Iterable[str]) -> None:
         """Stop owning ``keys`` in ``out_dir`` (the build deleted them)."""
-        owned = self.owned.get(self._folder(out_dir))
+        owned = self.owned.get(self.folder(out_dir))
         if owned:
             before = len(owned)
             owned.difference_update(keys)

@@ -66,11 +66,39 @@ def write_site(root: Path, base_url: str = "https://media.example.org/") -> None
 
 
 def source_snapshot(root: Path) -> dict[str, str]:
-    """sha256 of every file under root (following symlinks), except media-pub's own caches."""
-    import hashlib
+    """sha256 of every file under root, except media-pub's own caches; safe on hostile trees.
 
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and ".media-pub" not in p.parts}
+    A symlink is recorded with its target (and the target's hash when that is a regular
+    file); FIFOs and devices are recorded by kind and never opened; folders by name, so a
+    folder that appears (``public/``, ``s3:``) changes the snapshot too.
+    """
+    import hashlib
+    import os
+    import stat
+
+    found: dict[str, str] = {}
+    if not root.exists():
+        return found
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if ".media-pub" in path.relative_to(root).parts:
+            continue
+        mode = os.lstat(path).st_mode
+        entry = ""
+        if stat.S_ISLNK(mode):
+            entry = "link -> " + os.readlink(path) + " "
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                found[key] = entry + "(dangling)"
+                continue
+        if stat.S_ISREG(mode):
+            found[key] = entry + hashlib.sha256(path.read_bytes()).hexdigest()
+        elif stat.S_ISDIR(mode):
+            found[key + "/"] = entry + "folder"
+        else:
+            found[key] = entry + f"special {stat.S_IFMT(mode):o}"
+    return found
 
 
 def copy_project(template: Path, tmp_path: Path) -> Path:

@@ -19,28 +19,9 @@ from click.testing import CliRunner
 from media_factory import FFMPEG, make_audio, make_video
 from mutagen.id3 import ID3, TIT2, TPE1
 from PIL import Image
-from project_factory import make_episode, make_show, write_site, source_snapshot as snapshot
+from project_factory import source_snapshot as snapshot
 
 from media_pub.cli import cli
-
-
-@pytest.fixture(scope="module")
-def built_template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "project"
-    root.mkdir()
-    write_site(root)
-    make_show(root)
-    make_episode(root, "demo", "good", title="Good")
-    result = CliRunner().invoke(cli, ["--project", str(root), "build"])
-    assert result.exit_code == 0, result.stderr
-    return root
-
-
-@pytest.fixture
-def project(built_template, tmp_path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(built_template, root, symlinks=True)
-    return root
 
 
 def add_media(root: Path, name: str, data: bytes | None = None, source: Path | None = None,

@@ -194,6 +194,7 @@ def test_cors_lets_other_origins_read_the_index(server):
 
 
 def _project(tmp_path: Path) -> Path:
+    (tmp_path / "media-pub.toml").write_text("")      # a project (SPEC 5.1), with defaults
     (tmp_path / "public/embed").mkdir(parents=True)
     (tmp_path / "public/embed/index.json").write_text('{"version": 1}')
     return tmp_path
@@ -224,6 +225,7 @@ def test_cli_serve_prints_the_url_and_stops_cleanly_on_ctrl_c(tmp_path):
 
 
 def test_cli_serve_without_a_build_says_so(tmp_path):
+    (tmp_path / "feeds").mkdir()                        # a project (SPEC 5.1) that was never built
     result = subprocess.run(
         [sys.executable, "-m", "media_pub", "--project", str(tmp_path), "serve", "--port", "0"],
         cwd=ROOT, capture_output=True, text=True, timeout=30)

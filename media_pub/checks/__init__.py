@@ -29,6 +29,7 @@ from lxml import etree
 from PIL import Image
 
 from media_pub.errors import FeedError, MediaError
+from media_pub.fsutil import TEXT_LIMIT, read_bounded
 from media_pub.outputs.ids import PODCAST_GUID_NAMESPACE, podcast_guid
 from media_pub.media.probe import probe
 from media_pub.state import ProbeCache
@@ -157,7 +158,7 @@ def _read(source: bytes | Path) -> bytes:
 def validate_path(path: Path, *, build_dir: Path | None = None, base_url: str | None = None,
                   fetch_images: bool = False, probe_cache: ProbeCache | None = None) -> list[Finding]:
     """Validate an RSS feed or a JSON Feed file, chosen by content (``{`` first: JSON)."""
-    data = path.read_bytes()
+    data = read_bounded(path, TEXT_LIMIT, error=FeedError)   # regular files only: no FIFO, no /dev/zero
     if data.lstrip()[:1] == b"{":
         return validate_json_feed(data, build_dir=build_dir, base_url=base_url)
     return validate_feed(data, build_dir=build_dir, base_url=base_url, fetch_images=fetch_images,
@@ -841,6 +842,9 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
         feed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         add("json.syntax", Severity.ERROR, "feed", f"not valid JSON: {error}", "write it with a JSON library")
+        return findings
+    except RecursionError:
+        add("json.syntax", Severity.ERROR, "feed", "nested too deeply to read", "write it with a JSON library")
         return findings
     if not isinstance(feed, dict):
         add("json.syntax", Severity.ERROR, "feed", "the top level is not an object", "write a JSON object")

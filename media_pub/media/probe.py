@@ -26,7 +26,7 @@ from media_pub.media.tags import TAGS
 from media_pub import site
 from media_pub.model import Artwork, Chapter, MediaInfo, VideoInfo
 
-PROBE_VERSION = 1
+PROBE_VERSION = 2   # 2: a WAV lasts only as long as its bytes allow
 
 # Which containers each extension may hold: a file whose content disagrees is mislabelled.
 EXTENSION_CONTAINERS: dict[str, str] = {
@@ -73,6 +73,8 @@ def probe(path: Path) -> MediaInfo:
     duration = float(getattr(info, "length", 0.0) or 0.0)
     if not duration > 0:
         raise MediaError("the file holds no audio (duration 0)", path)
+    if container == "wav":
+        duration = _wav_duration(audio, size, duration)
     cut = _truncation(path, audio, container, size)
     if cut:
         raise MediaError(f"the file is cut short: {cut}; copy or export it again", path)
@@ -97,6 +99,15 @@ def probe(path: Path) -> MediaInfo:
         artwork=artwork,
         video=video,
     )
+
+
+def _wav_duration(audio: Any, size: int, claimed: float) -> float:
+    """The duration the WAV's bytes can hold: its header may claim more (a recorder that
+    stopped before fixing the header writes a huge data size), and chapters, feeds and the
+    player must go by the audio that is really there."""
+    info = audio.info
+    rate = (info.sample_rate or 0) * (info.channels or 0) * (getattr(info, "bits_per_sample", 0) or 0) / 8
+    return min(claimed, max(size - 44, 0) / rate) if rate else claimed
 
 
 def _truncation(path: Path, audio: Any, container: str, size: int) -> str | None:

@@ -12,7 +12,7 @@ content has not changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -62,13 +62,14 @@ class EmbedError(MediaPubError):
 
 
 def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
-                 generated: datetime) -> list[str]:
+                 generated: datetime, owned: Collection[str] | None = None) -> list[str]:
     """Write embed/index.json, the player pages, oEmbed files and player assets.
 
     ``shows`` carry live episodes newest first (drafts and scheduled episodes are dropped
     here too, against ``generated``). Returns the keys created or changed, in write order
     (``embed/index.json`` last); unchanged files are not rewritten. Shows of an earlier
-    index that are not in ``shows`` stay in it while their feed exists.
+    index that are not in ``shows`` stay in it while their feed exists. Stale pages are
+    removed only when ``owned`` (the keys earlier builds wrote here) lists them.
 
     Example:
         keys = write_embeds(settings, built_shows, settings.out_dir, datetime.now(UTC))
@@ -99,7 +100,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     _write_index(writer, index_shows, generated)
     # Stale pages go last: until the new index is written the old one links to them.
     for show, _ in views:
-        writer.remove_stale(f"{site.EMBED}/{show.slug}")
+        writer.remove_stale(f"{site.EMBED}/{show.slug}", owned)
     return writer.keys
 
 
@@ -674,12 +675,13 @@ class PageWriter:
         except OSError as error:
             raise EmbedError(f"cannot write: {error.strerror or error}", self.root / key) from error
 
-    def remove_stale(self, folder: str) -> None:
-        """Delete pages and oEmbed files in ``folder`` not written now (drafted or removed)."""
+    def remove_stale(self, folder: str, owned: Collection[str] | None) -> None:
+        """Delete pages and oEmbed files in ``folder`` that an earlier build wrote (``owned``;
+        None: every page there) and this one did not (drafted or removed episodes)."""
         for path in sorted((self.root / folder).glob("*")):
             key = f"{folder}/{path.name}"
             if path.is_file() and path.name.endswith((".html", ".oembed.json")) \
-                    and key not in self.owned:
+                    and key not in self.owned and (owned is None or key in owned):
                 path.unlink()
 
 

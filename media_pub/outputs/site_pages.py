@@ -16,7 +16,7 @@ sitemap list every show of ``embed/index.json`` (so ``build SHOW`` keeps the oth
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,8 +47,10 @@ class ShowCard:
 
 
 def write_site(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
-               generated: datetime) -> list[str]:
+               generated: datetime, owned: Collection[str] | None = None) -> list[str]:
     """Write the website's pages and sitemap; returns the keys created or changed.
+
+    Stale pages are removed only when ``owned`` (the keys earlier builds wrote) lists them.
 
     Example:
         keys = write_site(settings, built_shows, settings.out_dir, datetime.now(UTC))
@@ -79,7 +81,7 @@ def write_site(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
         footer=title, data={}, show=None))
     writer.write(site.SITEMAP_KEY, _sitemap(settings, index))
     for show, _ in views:
-        writer.remove_stale(f"{site.SHOWS}/{show.slug}")
+        writer.remove_stale(f"{site.SHOWS}/{show.slug}", owned)
     return writer.keys
 
 

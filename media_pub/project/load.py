@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -20,8 +21,9 @@ from typing import Any
 
 from PIL import Image
 
-from media_pub.config import did_you_mean, read_toml
+from media_pub.config import CONFIG_FILE, did_you_mean, read_toml
 from media_pub.errors import ConfigError, MediaError
+from media_pub.fsutil import check_regular
 from media_pub.media.probe import MEDIA_EXTENSIONS
 from media_pub.model import (
     DEFAULT_DELIVERY,
@@ -41,12 +43,14 @@ from media_pub.model import (
     TranscriptSettings,
 )
 from media_pub.outputs.notes import clean_text, notes_text
+from media_pub.project.links import http_url
 from media_pub.project.taxonomy import GROUPS, ROLES, group_for, groups_of
 from media_pub.state import EpisodeCache, ProbeCache, Stamp
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+MAX_IMAGE_PIXELS = 50_000_000   # SPEC 5.1: decoding more would take hundreds of MB (media/images.py owns Pillow)
 TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".html", ".json")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -60,6 +64,25 @@ class Project:
 
     def show(self, slug: str) -> Show:
         return next(show for show in self.shows if show.slug == slug)
+
+
+def is_project(folder: Path) -> bool:
+    """A media-pub project is a folder with media-pub.toml or a feeds/ folder (SPEC 5.1)."""
+    return (folder / CONFIG_FILE).is_file() or (folder / FEEDS_DIR).is_dir()
+
+
+def require_project(folder: Path) -> Path:
+    """``folder`` resolved, or a ConfigError saying it is not a project.
+
+    Checked before anything else, so that no command run in the wrong folder writes
+    ``public/`` or ``.media-pub/`` there, or publishes (and prunes) an empty build.
+    """
+    folder = folder.resolve()
+    if not is_project(folder):
+        raise ConfigError(f"not a media-pub project: it has no {CONFIG_FILE} and no {FEEDS_DIR}/ folder. "
+                          "Run media-pub in your project folder (or pass --project DIR), "
+                          "or start one with `media-pub init`", folder)
+    return folder
 
 
 def slugify(stem: str) -> str:
@@ -215,8 +238,9 @@ def safe_path(project: Path, base: Path, value: str, file: Path, field: str,
     resolved = (base / candidate).resolve()
     if not resolved.is_relative_to(project):
         raise ConfigError(f"{value!r} points outside the project", file, field)
-    if not resolved.is_file():
+    if not resolved.exists():
         raise ConfigError(f"{value!r}: no such file", file, field)
+    check_regular(resolved, project, file=file, field=field)   # a FIFO or device would block or never end
     if extensions is not None and resolved.suffix.lower() not in extensions:
         raise ConfigError(f"{value!r} must be one of {', '.join(extensions)}", file, field)
     return resolved
@@ -230,9 +254,17 @@ def image_path(project: Path, base: Path, value: str, file: Path, field: str) ->
     """
     path = safe_path(project, base, value, file, field, IMAGE_EXTENSIONS)
     try:
-        with Image.open(path) as image:
-            image.verify()
-            kind = image.format
+        with warnings.catch_warnings():
+            # Pillow warns (on stderr) above 89 MP; media-pub refuses above 50 MP itself.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ConfigError(f"{value!r} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
+                                      f"images may have at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels "
+                                      "(3000x3000 is the largest Apple uses)", file, field)
+                image.verify()
+                kind = image.format
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise ConfigError(f"{value!r} is not a readable image ({error})", file, field) from None
     expected = "PNG" if path.suffix.lower() == ".png" else "JPEG"
@@ -259,7 +291,9 @@ def _persons(table: _Table, key: str, medium: Medium) -> tuple[Person, ...]:
         if group not in groups_of(role):
             raise item.error("group", f"{role!r} is not in the {group!r} group (it is in "
                              f"{', '.join(groups_of(role))}); leave group out and media-pub picks it")
-        persons.append(Person(name=name, role=role, group=group, img=item.text("img"), href=item.text("href")))
+        persons.append(Person(name=name, role=role, group=group,
+                              img=http_url(item.text("img"), item.file, item.prefix + "img"),
+                              href=http_url(item.text("href"), item.file, item.prefix + "href")))
         item.finish()
     return tuple(persons)
 
@@ -321,7 +355,7 @@ def _transcripts(table: _Table | None, base: Path) -> TranscriptSettings:
 
 
 def load_show(project: Path, path: Path) -> Show:
-    data = _Table(read_toml(path), path)
+    data = _Table(read_toml(path, project), path)
     slug = slugify(path.stem)
     if not slug:
         raise ConfigError("the file name gives an empty slug; use letters or digits", path)
@@ -343,9 +377,7 @@ def load_show(project: Path, path: Path) -> Show:
     guid = data.get("guid", str)
     if guid is not None and not _UUID.match(guid):
         raise data.error("guid", f"{guid!r} is not a UUID")
-    link = data.text("link")
-    if link and not link.startswith(("http://", "https://")):
-        raise data.error("link", "must be an absolute http(s) URL")
+    link = http_url(data.text("link"), path, "link")
     show = Show(
         slug=slug,
         path=path,
@@ -409,7 +441,7 @@ def tag_datetime(value: str) -> datetime | None:
 
 
 def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], MediaInfo]) -> Episode:
-    data = _Table(read_toml(path), path)
+    data = _Table(read_toml(path, project), path)
     media_name = data.get("media", str) or _find_media(path)
     if media_name is None:
         raise data.missing("media", f"is required (no media file named {path.stem}.* beside the sidecar)")
@@ -438,7 +470,8 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
         if start >= info.duration:
             raise item.error("start", f"is past the end of the media ({info.duration:.0f} s)")
         chapters.append(Chapter(start=start, title=item.text("title", required=True),
-                                url=item.text("url"), img=item.text("img"),
+                                url=http_url(item.text("url"), path, item.prefix + "url"),
+                                img=http_url(item.text("img"), path, item.prefix + "img"),
                                 toc=item.get("toc", bool, True)))
         item.finish()
     if not chapters:
@@ -448,9 +481,7 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
         raise data.error("guid", "must not be empty")
     image = data.get("image", str)
     transcript = data.get("transcript", str)
-    link = data.text("link")
-    if link and not link.startswith(("http://", "https://")):
-        raise data.error("link", "must be an absolute http(s) URL")
+    link = http_url(data.text("link"), path, "link")
     episode = Episode(
         show=show.slug,
         slug=slugify(path.stem),
@@ -490,6 +521,25 @@ def _unique_slugs(paths: list[Path], what: str) -> None:
         if slug in seen:
             raise ConfigError(f"{what} slug {slug!r} is also the slug of {seen[slug].name}; rename one", path)
         seen[slug] = path
+
+
+def _refuse_orphans(episodes_dir: Path, show_files: list[Path]) -> None:
+    """Every episodes/<dir>/ with sidecars needs the show file feeds/<dir>.toml, exactly.
+
+    Renaming feeds/my-show.toml (even to My-Show.toml: the slug is the same, the folder
+    no longer matches on a case-sensitive disk) once built an empty feed and deleted the
+    built media. Now the build stops before any output, naming both sides.
+    """
+    if not episodes_dir.is_dir():
+        return
+    stems = {path.stem for path in show_files}
+    for folder in sorted(p for p in episodes_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name in stems or not any(folder.glob("*.toml")):
+            continue
+        existing = ", ".join(f"{FEEDS_DIR}/{path.name}" for path in show_files) or "none"
+        raise ConfigError(f"these episodes belong to no show: there is no {FEEDS_DIR}/{folder.name}.toml "
+                          f"(show files: {existing}). Name the show file after the folder, or the folder "
+                          "after the show file", folder)
 
 
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
@@ -537,16 +587,13 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
     Example:
         >>> project = load_project(config.load(Path("."), os.environ))
     """
-    root = settings.project
+    root = require_project(settings.project)
     feeds_dir = root / FEEDS_DIR
     show_files = sorted(feeds_dir.glob("*.toml"), key=str) if feeds_dir.is_dir() else []
     _unique_slugs(show_files, "show")
     by_slug = {slugify(p.stem): p for p in show_files}
     episodes_dir = root / EPISODES_DIR
-    if episodes_dir.is_dir():
-        for folder in sorted(p for p in episodes_dir.iterdir() if p.is_dir()):
-            if folder.name not in by_slug:
-                raise ConfigError(f"no show file feeds/{folder.name}.toml for this folder", folder)
+    _refuse_orphans(episodes_dir, show_files)
     wanted = list(shows)
     for slug in wanted:
         if slug not in by_slug:

@@ -29,6 +29,9 @@ def write_back(path: Path, key: str, value: str | tomlkit.items.Item) -> None:
     ``value`` is text (a guid, a transcript file name) or a tomlkit item such as the
     array of chapter tables ``transcribe --chapters`` writes.
     """
+    # Write the file the sidecar is, not the link to it: replacing a symlink with a file
+    # would cut it from what the volunteer linked (the loader refused links leaving the project).
+    path = path.resolve()
     try:
         document = tomlkit.parse(path.read_text("utf-8"))
     except Exception as error:  # tomlkit raises its own ParseError family

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +76,10 @@ class Storage(Protocol):
 
     def lock(self, owner: str) -> AbstractContextManager[None]:
         """Hold the target's publish lock; raise StorageError naming the holder if it is taken."""
+
+    def abort_stale_uploads(self, keys: Collection[str]) -> int:
+        """Clear what a publish that died left half-sent for ``keys`` (S3: unfinished
+        multipart uploads; a folder: temp files). Called under the lock. Returns a count."""
 
     def is_folder(self, path: Path) -> bool:
         """True when this target is the folder ``path`` (publishing there is a no-op)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,6 +121,16 @@ class LocalStorage:
             except OSError as error:
                 failures[key] = f"cannot delete {path}: {error.strerror}"
         return failures
+
+    def abort_stale_uploads(self, keys: Collection[str]) -> int:
+        """Remove the temp files (``.<name>.*.tmp``) a killed publish left beside ``keys``."""
+        removed = 0
+        for key in keys:
+            target = self._path(key)
+            for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp") if target.parent.is_dir() else ():
+                leftover.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     @contextmanager
     def lock(self, owner: str):

@@ -11,9 +11,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import boto3
@@ -32,11 +33,30 @@ from botocore.exceptions import (
 from s3transfer.subscribers import BaseSubscriber
 
 from media_pub.errors import StorageError
+from media_pub.locks import Holder
 from media_pub.storage.base import LOCK_KEY, STATE_PREFIX, BytesCallback, RemoteObject, Upload
 
 # Wire-level debug logs carry signed headers; media-pub's -v is about media-pub.
 for _name in ("boto3", "botocore", "s3transfer", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+
+log = logging.getLogger(__name__)
+
+
+def _timestamp(value: object) -> float | None:
+    """Last-Modified as seconds (the client keeps timestamps as text, see below)."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if not isinstance(value, str):
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+
 
 # botocore parses its large S3 model JSON once per loader; share it across targets.
 _LOADER = botocore.loaders.create_loader()
@@ -108,8 +128,12 @@ class S3Storage:
             self.client = session.client("s3", endpoint_url=endpoint_url, region_name=region,
                                          config=client_config(endpoint_url, addressing_style, max_concurrency))
         except ProfileNotFound:
-            raise StorageError(f"AWS profile {profile!r} not found in the AWS config files",
-                               field="storage.profile") from None
+            # The profile may come from storage.profile or from the AWS chain's own variables.
+            name, field = next(((value, where) for value, where in (
+                (profile, "storage.profile"), (os.environ.get("AWS_PROFILE"), "AWS_PROFILE"),
+                (os.environ.get("AWS_DEFAULT_PROFILE"), "AWS_DEFAULT_PROFILE")) if value), (None, "storage.profile"))
+            raise StorageError(f"AWS profile {name!r} not found in the AWS config files "
+                               "(~/.aws/config, ~/.aws/credentials)", field=field) from None
         except (BotoCoreError, ValueError) as error:
             raise StorageError(f"cannot set up the S3 client: {error}", self.description) from None
 
@@ -225,12 +249,47 @@ class S3Storage:
                 failures[key] = f"{self._url(key)}: delete failed: {item.get('Code')} {item.get('Message', '')}"
         return failures
 
-    def _read_lock(self) -> dict:
-        raw = self.get(LOCK_KEY)
+    def _read_lock(self) -> tuple[object, float | None] | None:
+        """The lock body (parsed JSON, or None when it is not JSON) and when it was written;
+        None when there is no lock."""
         try:
-            return json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + LOCK_KEY)
+            raw = answer["Body"].read(64 * 1024)    # a lock is ~200 bytes: never read a huge one whole
+        except ClientError as error:
+            if self._missing(error):
+                return None
+            raise self._error(error, LOCK_KEY, "reading the publish lock") from None
+        except Exception as error:
+            raise self._error(error, LOCK_KEY, "reading the publish lock") from None
+        try:
+            body: object = json.loads(raw)
+        except (ValueError, RecursionError):
+            body = None
+        return body, _timestamp(answer.get("LastModified"))
+
+    def _lock_state(self, found: tuple[object, float | None] | None, owner: str) -> tuple[str, str, float]:
+        """("free" | "mine" | "stale" | "held", who holds it, when it expires).
+
+        Every lock is bounded: whatever its body says, it expires LOCK_TTL after it was
+        written, and one whose holder is a dead process on this host is stale at once.
+        """
+        if found is None:
+            return "free", "", 0.0
+        body, written = found
+        now = time.time()
+        bound = (written if written is not None else now) + LOCK_TTL
+        if not isinstance(body, dict):
+            return ("stale" if bound < now else "held"), "a lock body media-pub cannot read", bound
+        if body.get("owner") == owner:
+            return "mine", owner, bound
+        expires = body.get("expires")
+        if isinstance(expires, int | float) and not isinstance(expires, bool):
+            bound = min(bound, float(expires))
+        holder = Holder.from_dict(body)
+        who = str(body.get("owner") or (holder.describe() if holder else "unknown"))[:200]
+        if bound < now or (holder is not None and holder.is_dead()):
+            return "stale", who, bound
+        return "held", who, bound
 
     @contextmanager
     def lock(self, owner: str):
@@ -238,24 +297,25 @@ class S3Storage:
 
         Only one writer can create it. Providers that ignore the condition still get a
         best-effort lock: the object is read back and must name us. A holder that died
-        leaves it behind; it is honoured until its expiry (LOCK_TTL), then replaced.
+        on this host is taken over at once; any other lock is honoured at most LOCK_TTL
+        after it was written (whatever its body claims), then replaced.
         """
-        now = time.time()
-        body = json.dumps({"owner": owner, "since": now, "expires": now + LOCK_TTL}).encode()
+        me = Holder.me("publish")
+        body = json.dumps({"owner": owner, **me.as_dict(), "expires": me.since + LOCK_TTL}).encode()
         key = self.prefix + LOCK_KEY
         conditional = True
-        for attempt in range(3):
+        state, who, until = "free", "", 0.0
+        for attempt in range(4):
             try:
                 if conditional:
                     self.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*",
                                            ContentType="application/json", CacheControl="no-store")
-                else:   # the provider refuses conditional writes: check, write, read back
-                    held = self._read_lock()
-                    if not held or held.get("expires", 0) < time.time():
-                        self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                               ContentType="application/json", CacheControl="no-store")
-                held = self._read_lock()
-                if held.get("owner") == owner:
+                elif self._lock_state(self._read_lock(), owner)[0] in ("free", "stale"):
+                    # the provider refuses conditional writes: check, write, read back
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                           ContentType="application/json", CacheControl="no-store")
+                state, who, until = self._lock_state(self._read_lock(), owner)
+                if state == "mine":
                     break
             except ClientError as error:
                 status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -264,24 +324,47 @@ class S3Storage:
                     continue
                 if status not in (409, 412):
                     raise self._error(error, LOCK_KEY, "taking the publish lock") from None
-                held = self._read_lock()
+                state, who, until = self._lock_state(self._read_lock(), owner)
             except StorageError:
                 raise
             except Exception as error:
                 raise self._error(error, LOCK_KEY, "taking the publish lock") from None
-            if attempt < 2 and held.get("expires", float("inf")) < time.time():
-                self.client.delete_object(Bucket=self.bucket, Key=key)   # stale: its holder died
+            if state in ("stale", "free") and attempt < 3:
+                if state == "stale":
+                    log.info("taking over a stale publish lock (%s)", who)
+                    self.client.delete_object(Bucket=self.bucket, Key=key)
                 continue
-            since = datetime.fromtimestamp(held.get("since", now), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-            raise StorageError(f"another publish to this target is running ({held.get('owner', 'unknown')}, "
-                               f"since {since}); try again when it has finished", self._url(LOCK_KEY))
+            expiry = datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+            raise StorageError(f"another publish to this target is running ({who}); try again when it has "
+                               f"finished (the lock lapses at {expiry} if its holder never returns)",
+                               self._url(LOCK_KEY))
         else:
             raise StorageError("could not take the publish lock; try again", self._url(LOCK_KEY))
         try:
             yield
         finally:
             try:
-                if self._read_lock().get("owner") == owner:
+                if self._lock_state(self._read_lock(), owner)[0] == "mine":
                     self.client.delete_object(Bucket=self.bucket, Key=key)
             except Exception:
                 pass   # an unreleased lock expires on its own; the publish itself is done
+
+    def abort_stale_uploads(self, keys: Collection[str]) -> int:
+        """Abort unfinished multipart uploads of ``keys`` (a publish that died mid-upload
+        leaves their parts stored, and billed, forever). Called under the lock, so none of
+        them is a live upload of ours; other tools' uploads to other keys are left alone."""
+        wanted = {self.prefix + key for key in keys}
+        aborted = 0
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket,
+                                                                               Prefix=self.prefix)
+            for page in pages:
+                for item in page.get("Uploads", ()):
+                    if item["Key"] in wanted:
+                        self.client.abort_multipart_upload(Bucket=self.bucket, Key=item["Key"],
+                                                           UploadId=item["UploadId"])
+                        aborted += 1
+        except Exception as error:   # a provider without the listing: nothing worse than before
+            log.info("could not list unfinished uploads under %s: %s", self.description,
+                     self._message(error, "listing uploads"))
+        return aborted
