@@ -78,8 +78,8 @@ def build(
         0
     """
     require_project(settings.project)      # before the lock: it would create .media-pub/
-    if out is not None:
-        check_output_folder(settings.project, out, (None, "--out"), "build directory")
+    if out is not None:   # a staging copy (release.py) is checked as the folder it stands for
+        check_output_folder(settings.project, stands_for or out, (None, "--out"), "build directory")
     # One build at a time per project: two at once could each write a new episode's GUID.
     with project_lock(settings.state_dir, "build"):
         return _build(settings, shows, out, jobs, progress, now, stands_for)
