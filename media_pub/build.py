@@ -150,7 +150,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
 
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}
-    owned = set(state.owned_keys(out_dir))
+    owned = set(state.owned_keys(build_dir))   # a staged build sweeps what the live folder owns
     place = state.folder(out_dir)    # the build dir's name in the state, for the fingerprint
     for show, live in plans:
         kept[show.slug] = set()
