@@ -543,6 +543,9 @@ def finish_publish(report: ReleaseReport) -> None:
     if published.prune or published.dry_run:
         for key in published.foreign:
             say(f"kept (not published by media-pub): {key}")
+    for key in published.clashes:   # always: the volunteer's build of that key did not go up
+        click.echo(f"WARNING: kept (not published by media-pub): {key}; media-pub's own {key} was not "
+                   "uploaded over it. Move or delete that object yourself to publish ours.", err=True)
     for failure in published.failures:
         click.echo(f"Error: {failure.message}", err=True)
     say(published.summary)

@@ -90,6 +90,7 @@ class UploadPlan:
     hashes: Mapping[str, str]          # sha256 of the local files hashed while planning
     adopted: tuple[str, ...] = ()      # identical objects the manifest did not know (it gets rewritten)
     foreign: tuple[str, ...] = ()      # not built, and not published here by media-pub: never deleted
+    clashes: tuple[str, ...] = ()      # built, but another's object is at that key: never uploaded over
 
     def is_noop(self, prune: bool) -> bool:
         return not self.uploads and not self.adopted and not (prune and self.extra)
@@ -154,6 +155,7 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
     uploads: list[Change] = []
     skipped: list[str] = []
     adopted: list[str] = []
+    clashes: list[str] = []
     for key, file in local.items():
         if not in_scope(key):
             continue
@@ -162,14 +164,22 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
             skipped.append(key)
         elif there is None:
             uploads.append(Change(file, "missing remotely" if key in manifest.objects else "new"))
-        elif entry is None and key not in manifest.objects and there.size == file.size \
-                and there.etag == s3_etag(file.path, file.size):
-            # Published by another tool (or before the manifest was lost): same bytes, adopt it.
+        elif entry is None and there.size == file.size and there.etag == s3_etag(file.path, file.size):
+            # Our bytes already, though the manifest does not say so (another tool published
+            # them, the manifest was lost, or a publish died before writing it): adopt it.
             hashes[key] = (cache or HashCache()).sha256(file.path)
             verified[key] = Entry(hashes[key], file.size, there.etag)
             skipped.append(key)
             adopted.append(key)
-        elif key in manifest.objects and key not in verified:
+        elif entry is None and (key not in manifest.objects or not site.in_build_folder(key)):
+            # Someone else's object at one of our keys, with other bytes than ours: never
+            # published by us, or a website file at the root (shared with the charity's own
+            # site) that someone replaced. Uploading over it would lose their file as surely
+            # as deleting it: keep it, as prune does.
+            clashes.append(key)
+        elif entry is None:
+            # Ours, replaced in one of media-pub's own folders: what listeners fetch must be
+            # what the feed describes, so it goes up again.
             uploads.append(Change(file, "changed remotely"))
         else:
             uploads.append(Change(file, "changed"))
@@ -179,4 +189,5 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
     gone = sorted(key for key in remote if key not in local and in_scope(key))
     extra = tuple(key for key in gone if key in verified)
     foreign = tuple(key for key in gone if key not in verified)
-    return UploadPlan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted), foreign)
+    return UploadPlan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted), foreign,
+                      tuple(clashes))

@@ -132,7 +132,7 @@ def _planned(target: str, the_plan: UploadPlan, prune: bool, dry_run: bool, seco
     return PublishReport(
         target, uploaded=tuple(c.key for c in uploads), skipped=the_plan.skipped,
         deleted=the_plan.extra if prune else (), kept=() if prune else the_plan.extra, foreign=the_plan.foreign,
-        prune=prune,
+        clashes=the_plan.clashes, prune=prune,
         bytes=sum(c.file.size for c in uploads), seconds=seconds, dry_run=dry_run, actions=tuple(actions))
 
 
@@ -188,7 +188,7 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: UploadPlan, prun
         deleted = tuple(key for key in deletes if key not in failed)
     return PublishReport(
         store.description, uploaded=tuple(uploaded), skipped=the_plan.skipped, deleted=deleted,
-        kept=() if prune else the_plan.extra, foreign=the_plan.foreign, prune=prune,
+        kept=() if prune else the_plan.extra, foreign=the_plan.foreign, clashes=the_plan.clashes, prune=prune,
         bytes=sum(local[k].size for k in uploaded),
         seconds=time.monotonic() - started,
         failures=tuple(Failure(key, message) for key, message in failures.items()),

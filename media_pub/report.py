@@ -162,6 +162,7 @@ class PublishReport:
     kept: tuple[str, ...] = ()         # published but no longer built; kept without --prune
     foreign: tuple[str, ...] = ()      # not published by media-pub: never deleted, even with --prune
     prune: bool = False                # --prune was asked for
+    clashes: tuple[str, ...] = ()      # built, but another's object holds the key: not uploaded over
     bytes: int = 0
     seconds: float = 0.0
     failures: tuple[Failure, ...] = ()
@@ -193,8 +194,8 @@ class PublishReport:
                     f"skipped {len(self.skipped)}, deleted {len(self.deleted)} in {self.seconds:.1f}s.")
         if self.kept:
             line += f" {len(self.kept)} published objects are no longer built; --prune deletes them."
-        if self.foreign:
-            line += f" {len(self.foreign)} object(s) kept (not published by media-pub)."
+        if self.foreign or self.clashes:
+            line += f" {len(self.foreign) + len(self.clashes)} object(s) kept (not published by media-pub)."
         if self.failures:
             line += (f" {len(self.failures)} failed; the previous feeds and embed index were left in place. "
                      "Run publish again to finish.")

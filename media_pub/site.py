@@ -186,6 +186,12 @@ def show_of(key: str) -> str | None:
     return None
 
 
+def in_build_folder(key: str) -> bool:
+    """Whether ``key`` lies in one of media-pub's own folders (``media/``, ``feeds/``, ...),
+    rather than at the root the website shares with whatever else the bucket serves."""
+    return key.split("/", 1)[0] in BUILD_FOLDERS
+
+
 def is_published(key: str) -> bool:
     """Whether ``publish`` uploads ``key``: not dot-files, not media-pub's state, not clips."""
     parts = key.split("/")
