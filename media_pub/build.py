@@ -34,6 +34,12 @@ from media_pub.state import BuildState, DeliveryRecord
 
 
 
+def delivery_job(show: Show, episode: Episode) -> DeliveryJob:
+    """What the encode cache is asked to deliver for ``episode``: its media, the show's
+    delivery settings and the tags the delivered file carries."""
+    return DeliveryJob(f"{show.slug}/{episode.slug}", episode.media, show.delivery, _tags(show, episode))
+
+
 def _tags(show: Show, episode: Episode) -> DeliveryTags:
     return DeliveryTags(
         title=episode.title,
@@ -102,7 +108,7 @@ def build(
                                                 loudness=hit.loudness, normalization=hit.normalization,
                                                 peaks_record=hit.path.with_suffix(".json") if hit.has_peaks else None)
             else:
-                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+                pending.append((delivery_job(show, episode), fingerprint))
     if progress:   # every episode is announced (at 0) first, so a progress line knows its total
         for key in [*outcomes, *(job.key for job, _ in pending)]:
             progress(key, 0.0)
