@@ -423,8 +423,9 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 
         project = load_project(settings, shows)
         findings += check_sources(project)   # the files to edit, first
-        findings += in_volunteer_terms(project, validate_outputs(settings, keys, report.out_dir,
-                                                                 fetch_images=fetch_images), report.out_dir)
+        built_in = report.out_dir or settings.out_dir
+        findings += in_volunteer_terms(project, validate_outputs(settings, keys, built_in,
+                                                                 fetch_images=fetch_images), built_in)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)
