@@ -32,7 +32,7 @@ from pathlib import Path
 
 from media_pub import build as build_module
 from media_pub import publish as publish_module
-from media_pub.checks.sources import check_sources
+from media_pub.checks.sources import check_sources, in_volunteer_terms
 from media_pub.checks import Finding, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
@@ -255,8 +255,11 @@ def check(settings: Settings, targets: Iterable[str] = (), *, fetch_images: bool
         built = build(settings, shows, progress=progress, now=now)
         _require_built(built)
         keys = [key for shown in built.shows for key in (shown.show.feed_key, shown.show.json_feed_key)]
-        findings += check_sources(load_project(settings, shows))   # the files to edit, first
-        findings += validate_outputs(settings, keys, built.out_dir, fetch_images=fetch_images)
+        project = load_project(settings, shows)
+        findings += check_sources(project)   # the files to edit, first
+        built_in = built.out_dir or settings.out_dir
+        findings += in_volunteer_terms(project, validate_outputs(settings, keys, built_in,
+                                                                 fetch_images=fetch_images), built_in)
         checked += len(keys)
     out_dir = settings.out_dir.resolve()
     for path in files:

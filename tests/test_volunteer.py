@@ -240,3 +240,14 @@ def test_validate_warns_about_an_episode_with_no_notes(demo: Path):
     sidecar = demo / "episodes/demo/good.toml"
     sidecar.write_text(sidecar.read_text() + 'description = "Who we talk to, and why."\n')
     assert "episode.notes.empty" not in run(demo, "validate").stdout
+
+
+def test_validate_hints_name_the_toml_key_to_edit_not_the_generated_xml(demo: Path):
+    show = demo / "feeds/demo.toml"
+    show.write_text(show.read_text().replace('"Health & Fitness/Mental Health", ', '"Mental Health", '))
+    result = run(demo, "validate")
+    assert result.exit_code == 1
+    assert ("ERROR apple.category feeds/demo.xml:channel/itunes:category: 'Mental Health' is not one of Apple's "
+            "categories (fix: in feeds/demo.toml, 'Mental Health' is a subcategory: write "
+            '"Health & Fitness/Mental Health" in categories)') in result.stdout.splitlines(), result.stdout
+    assert "<itunes:category" not in result.stdout
