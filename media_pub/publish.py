@@ -22,6 +22,7 @@ from media_pub.locks import project_lock
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
+    Change,
     Entry,
     LocalFile,
     Manifest,
@@ -120,7 +121,7 @@ def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
     return hash_all(files, 1, cache)
 
 
-def _ordered(the_plan: UploadPlan):
+def _ordered(the_plan: UploadPlan) -> list[Change]:
     return sorted(the_plan.uploads, key=lambda change: (phase_of(change.key), change.key))
 
 

@@ -90,29 +90,28 @@ def _clean_abandoned(folder: Path) -> None:
 
 
 def _clone(live: Path, copy: Path) -> None:
-    """Copy a tree as hard links (a real copy where links are refused): instant, and safe,
-    because a build replaces files (temp file + rename) and never writes into one."""
+    """Copy a tree as hard links (a real copy where links are refused): no media bytes are
+    copied, and it is safe because a build replaces files (temp file + rename) and never
+    writes into one. Cost: one link per file (benchmarks/staging.py)."""
     copy.mkdir()
     if not live.is_dir():
         return
-    for dirpath, dirnames, filenames in os.walk(live):
-        here = Path(dirpath)
-        target = copy / here.relative_to(live)
-        for name in dirnames:
-            source = here / name
-            if source.is_symlink():
-                os.symlink(os.readlink(source), target / name)
-            else:
-                (target / name).mkdir()
-        for name in filenames:
-            source = here / name
-            if source.is_symlink():
-                os.symlink(os.readlink(source), target / name)
-                continue
-            try:
-                os.link(source, target / name)
-            except OSError:
-                shutil.copy2(source, target / name)
+    folders = [(str(live), str(copy))]
+    while folders:
+        source, target = folders.pop()
+        with os.scandir(source) as entries:     # DirEntry caches the type: no stat per file
+            for entry in entries:
+                there = os.path.join(target, entry.name)
+                if entry.is_symlink():
+                    os.symlink(os.readlink(entry.path), there)
+                elif entry.is_dir():
+                    os.mkdir(there)
+                    folders.append((entry.path, there))
+                else:
+                    try:
+                        os.link(entry.path, there)
+                    except OSError:
+                        shutil.copy2(entry.path, there)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -259,8 +258,9 @@ def check(settings: Settings, targets: Iterable[str] = (), *, fetch_images: bool
         keys = [key for shown in built.shows for key in (shown.show.feed_key, shown.show.json_feed_key)]
         project = load_project(settings, shows)
         findings += check_sources(project)   # the files to edit, first
-        findings += in_volunteer_terms(project, validate_outputs(settings, keys, built.out_dir,
-                                                                 fetch_images=fetch_images), built.out_dir)
+        built_in = built.out_dir or settings.out_dir
+        findings += in_volunteer_terms(project, validate_outputs(settings, keys, built_in,
+                                                                 fetch_images=fetch_images), built_in)
         checked += len(keys)
     out_dir = settings.out_dir.resolve()
     for path in files:
