@@ -506,7 +506,8 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     """
     from media_pub import release
 
-    settings = ctx.settings(**{"storage.target": target})
+    overrides: dict[str, Any] = {"storage.target": target}
+    settings = ctx.settings(**overrides)
     with ProgressDisplay(ctx.quiet) as progress, BytesBar(ctx.quiet) as bar:
         report = release.publish(settings, shows, target=target, force=force, dry_run=dry_run, prune=prune,
                                  build_progress=progress, upload_progress=bar)

@@ -233,7 +233,7 @@ def parse_datetime(value: Any, file: Path | None, field: str) -> datetime:
     raise ConfigError(f"must be a date-time, not {_type_name(type(value))}; {example}", file, field)
 
 
-def parse_timestamp(value: Any, file: Path, field: str) -> float:
+def parse_timestamp(value: Any, file: Path | None, field: str) -> float:
     """Seconds from "HH:MM:SS(.mmm)", "MM:SS" or a number."""
     if isinstance(value, bool):
         raise ConfigError("must be a time such as \"00:12:30\" or seconds", file, field)

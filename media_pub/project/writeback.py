@@ -67,13 +67,17 @@ def chapters_array(chapters: Iterable[Chapter]) -> tomlkit.items.Array:
     return array
 
 
-def _before_first_table(text: str, key: str, value: str, path: Path) -> str:
+def _before_first_table(text: str, key: str, value: str | tomlkit.items.Item, path: Path) -> str:
     """``text`` with ``key = value`` as a top-level key: before the first table header and
     the comments and blank lines that introduce it (after it, TOML would read the key as
     part of that table). tomlkit has no public insert-at, so the line goes in as text, and
     a place is taken only if every other value parses exactly as before."""
-    want = {**tomllib.loads(text), key: value}
-    line = f"{key} = {tomlkit.string(value).as_string()}\n"
+    if isinstance(value, tomlkit.items.Item):    # e.g. the chapters array transcribe writes
+        want = {**tomllib.loads(text), key: value.unwrap()}
+        line = f"{key} = {value.as_string()}\n"
+    else:
+        want = {**tomllib.loads(text), key: value}
+        line = f"{key} = {tomlkit.string(value).as_string()}\n"
     lines = text.splitlines(keepends=True)
     for index, header in enumerate(lines):
         if not header.lstrip().startswith("["):
