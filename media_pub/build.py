@@ -53,6 +53,12 @@ class BuildReport:
 
 
 
+def delivery_job(show: Show, episode: Episode) -> DeliveryJob:
+    """What the encode cache is asked to deliver for ``episode``: its media, the show's
+    delivery settings and the tags the delivered file carries."""
+    return DeliveryJob(f"{show.slug}/{episode.slug}", episode.media, show.delivery, _tags(show, episode))
+
+
 def _tags(show: Show, episode: Episode) -> DeliveryTags:
     return DeliveryTags(
         title=episode.title,
@@ -112,7 +118,7 @@ def build(
                 if progress:
                     progress(key, 1.0)
             else:
-                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+                pending.append((delivery_job(show, episode), fingerprint))
     fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):

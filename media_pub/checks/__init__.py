@@ -29,7 +29,7 @@ from lxml import etree
 from PIL import Image
 
 from media_pub.errors import FeedError, MediaError
-from media_pub.project.writeback import PODCAST_GUID_NAMESPACE, podcast_guid
+from media_pub.outputs.ids import PODCAST_GUID_NAMESPACE, podcast_guid
 from media_pub.media.probe import probe
 from media_pub.state import ProbeCache
 from media_pub import site
