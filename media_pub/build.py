@@ -21,9 +21,10 @@ import media_pub
 from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
-from media_pub.errors import MediaPubError
+from media_pub.errors import ConfigError, MediaError, MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
+from media_pub.media import images
 from media_pub.media.probe import extract_artwork
 from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
@@ -31,6 +32,15 @@ from media_pub.project.load import Project, load_project
 
 # Output folders that belong to a show; files in them that a build did not make are stale.
 SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something the build fixed or worked around that the volunteer may want to change."""
+
+    file: Path       # the TOML file to edit
+    field: str       # the key in it
+    message: str
 
 
 @dataclass
@@ -41,6 +51,7 @@ class BuildReport:
     failed: list[tuple[str, MediaPubError]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)   # output keys created or changed
     removed: list[str] = field(default_factory=list)   # stale output keys deleted
+    warnings: list[BuildWarning] = field(default_factory=list)
     seconds: float = 0.0
     out_dir: Path | None = None
 
@@ -112,14 +123,14 @@ class BuildState(StateFile):
 
 
 
-def _tags(show: Show, episode: Episode) -> DeliveryTags:
+def _tags(show: Show, episode: Episode, artwork: images.DeliveredImage | None) -> DeliveryTags:
     return DeliveryTags(
         title=episode.title,
         artist=show.author,
         album=show.title,
         date=episode.published,
         comment=notes_text(episode.description)[:1000],
-        artwork=episode.image or show.artwork,
+        artwork=artwork.path if artwork else None,   # the delivered image, as the feed shows it
         chapters=episode.chapters,
     )
 
@@ -154,6 +165,9 @@ def build(
         show = ensure_show_guid(show, settings.url(show.feed_key), persist=False)
         plans.append((show, [ep for ep in project.episodes[show.slug] if ep.is_live(now)]))
 
+    # Artwork first: a source that cannot be delivered stops the build before any output,
+    # and the delivered images are what the media files embed as cover art.
+    art = _deliver_artwork(settings, plans, report)
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
     for show, live in plans:
@@ -167,7 +181,9 @@ def build(
                 if progress:
                     progress(key, 1.0)
             else:
-                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode)), fingerprint))
+                cover = art.get(key) or art.get(show.slug)
+                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode, cover)),
+                                fingerprint))
     fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
@@ -186,7 +202,7 @@ def build(
     fingerprints: dict[str, str] = {}
     for show, live in plans:
         kept[show.slug] = set()
-        built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
+        built = _place_show(settings, out_dir, show, live, outcomes, art, report, kept[show.slug])
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
@@ -194,6 +210,7 @@ def build(
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
         feeds_fingerprint = fingerprints[show.slug] = repr((
             media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
+            [d.image_key for d in built.episodes],
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
@@ -213,6 +230,62 @@ def build(
     state.save()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _deliver_artwork(settings: Settings, plans: list[tuple[Show, list[Episode]]],
+                     report: BuildReport) -> dict[str, images.DeliveredImage | None]:
+    """Deliver each show's artwork (key: show slug) and episode image (key: show/episode).
+
+    An episode without an ``image`` uses its media file's own cover art when it has one,
+    else none (its feed item then shows the show's artwork).
+    """
+    cache = settings.state_dir / "art"
+    art: dict[str, images.DeliveredImage | None] = {}
+    for show, live in plans:
+        art[show.slug] = _deliver_image(show.artwork, show.path, "artwork", cache, report, show_artwork=True)
+        for episode in live:
+            key = f"{show.slug}/{episode.slug}"
+            if episode.image:
+                art[key] = _deliver_image(episode.image, episode.path, "image", cache, report)
+            elif episode.info.artwork:
+                art[key] = _embedded_image(episode, cache, report)
+    return art
+
+
+def _deliver_image(source: Path | None, file: Path, key: str, cache: Path, report: BuildReport, *,
+                   show_artwork: bool = False) -> images.DeliveredImage | None:
+    if source is None:
+        return None
+    try:
+        delivered = images.deliver_image(source.read_bytes(), source, cache, show_artwork=show_artwork)
+    except OSError as error:
+        raise ConfigError(f"cannot read {source.name}: {error.strerror or error}", file, key) from None
+    except MediaError as error:
+        raise ConfigError(f"{source.name}: {error.message}", file, key) from None
+    _art_warnings(delivered, source.name, file, key, report)
+    return delivered
+
+
+def _embedded_image(episode: Episode, cache: Path, report: BuildReport) -> images.DeliveredImage | None:
+    """The media file's own cover art, delivered; unusable cover art is a warning, not a failure."""
+    try:
+        picture = extract_artwork(episode.media)
+        delivered = images.deliver_image(picture[0], episode.media, cache, show_artwork=False) if picture else None
+    except MediaError as error:
+        report.warnings.append(BuildWarning(episode.path, "image", f"the cover art inside {episode.media.name} "
+                                            f"is not used: {error.message}; name an image with image = \"...\""))
+        return None
+    if delivered:
+        _art_warnings(delivered, f"the cover art inside {episode.media.name}", episode.path, "image", report)
+    return delivered
+
+
+def _art_warnings(delivered: images.DeliveredImage, what: str, file: Path, key: str, report: BuildReport) -> None:
+    if delivered.changes or delivered.warnings:
+        message = f"{what} was delivered {', '.join(delivered.changes) or 'as it is'}"
+        if delivered.warnings:
+            message += "; " + "; ".join(delivered.warnings)
+        report.warnings.append(BuildWarning(file, key, message))
 
 
 def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool) -> bool:
@@ -250,14 +323,25 @@ def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
         report.written.append(key)
 
 
+def _place_image(out_dir: Path, stem: str, image: images.DeliveredImage | None, report: BuildReport,
+                 keep: set[str]) -> tuple[str | None, tuple[tuple[int, str], ...]]:
+    """Place a delivered image at ``<stem><ext>`` and its renditions at ``<stem>.<px>.jpg``."""
+    if image is None:
+        return None, ()
+    key = stem + image.extension
+    _place(out_dir, key, image.path, report)
+    renditions = tuple((px, f"{stem}.{px}.jpg") for px in sorted(image.renditions))
+    for px, small in renditions:
+        _place(out_dir, small, image.renditions[px], report)
+    keep.update([key, *(small for _, small in renditions)])
+    return key, renditions
+
+
 def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episode],
-                outcomes: dict[str, DeliveryOutcome], report: BuildReport, keep: set[str]) -> BuiltShow:
+                outcomes: dict[str, DeliveryOutcome], art: dict[str, images.DeliveredImage | None],
+                report: BuildReport, keep: set[str]) -> BuiltShow:
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
-    artwork_key = None
-    if show.artwork:
-        artwork_key = f"art/{show.slug}{_image_ext(show.artwork)}"
-        _place(out_dir, artwork_key, show.artwork, report)
-        keep.add(artwork_key)
+    artwork_key, artwork_renditions = _place_image(out_dir, f"art/{show.slug}", art.get(show.slug), report, keep)
     delivered = []
     for episode in live:
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
@@ -265,7 +349,8 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             continue
         media_key = f"media/{show.slug}/{episode.slug}{outcome.path.suffix}"
         _place(out_dir, media_key, outcome.path, report)
-        image_key = _episode_image(out_dir, show, episode, report)
+        image_key, image_renditions = _place_image(out_dir, f"art/{show.slug}/{episode.slug}",
+                                                   art.get(f"{show.slug}/{episode.slug}"), report, keep)
         chapters_key = None
         if episode.chapters:
             chapters_key = f"chapters/{show.slug}/{episode.slug}.json"
@@ -277,7 +362,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             transcript_type = MIME_TYPES[suffix]
             _place(out_dir, transcript_key, episode.transcript, report)
         peaks_key = _place_peaks(out_dir, f"embed/{show.slug}/{episode.slug}.peaks.json", outcome, report)
-        keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
+        keep.update(k for k in (media_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
@@ -291,8 +376,10 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             loudness=outcome.loudness,
             normalization=outcome.normalization,
             peaks_key=peaks_key,
+            image_renditions=image_renditions,
         ))
-    return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered))
+    return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered),
+                     artwork_renditions=artwork_renditions)
 
 
 def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: BuildReport) -> str | None:
@@ -309,26 +396,6 @@ def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: Buil
         return None
     _write(out_dir, key, json.dumps([round(p, 3) for p in peaks]).encode(), report)
     return key
-
-
-def _image_ext(path: Path) -> str:
-    return ".png" if path.suffix.lower() == ".png" else ".jpg"
-
-
-def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildReport) -> str | None:
-    if episode.image:
-        key = f"art/{show.slug}/{episode.slug}{_image_ext(episode.image)}"
-        _place(out_dir, key, episode.image, report)
-        return key
-    if episode.info.artwork:
-        ext = ".png" if episode.info.artwork.mime_type == "image/png" else ".jpg"
-        key = f"art/{show.slug}/{episode.slug}{ext}"
-        if not (out_dir / key).exists():
-            picture = extract_artwork(episode.media)
-            if picture:
-                _write(out_dir, key, picture[0], report)
-        return key
-    return None
 
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:

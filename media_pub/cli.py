@@ -256,6 +256,8 @@ class ProgressDisplay:
 
 def finish_build(report) -> None:
     """Print the build summary and exit non-zero when an episode failed."""
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning.file}: {warning.field}: {warning.message}", err=True)
     for key, error in report.failed:
         click.echo(f"Error: {key}: {error}", err=True)
     episodes = sum(len(s.episodes) for s in report.shows)
@@ -331,7 +333,7 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
     Example: media-pub validate locked-up-living public/feeds/other.xml
     """
     from media_pub.errors import FeedError
-    from media_pub.checks import Severity, validate_outputs, validate_path
+    from media_pub.checks import Severity, delivery_findings, validate_outputs, validate_path
 
     settings = ctx.settings()
     files = [Path(t) for t in targets if Path(t).is_file()]
@@ -348,12 +350,14 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
         if report.failed:
             finish_build(report)
         keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
+        findings += delivery_findings(settings.project, report.warnings)
         findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)
         found = validate_path(path, build_dir=out_dir if inside else None,
-                              base_url=settings.base_url if inside else None, fetch_images=fetch_images)
+                              base_url=settings.base_url if inside else None, fetch_images=fetch_images,
+                              readiness=True)
         findings += [replace(f, file=str(path)) for f in found]
     errors = sum(f.severity is Severity.ERROR for f in findings)
     warnings = len(findings) - errors

@@ -294,6 +294,11 @@ class Delivered:
     loudness: Loudness | None = None
     normalization: str | None = None   # linear | dynamic | copy
     peaks_key: str | None = None       # waveform peaks for the player (audio only)
+    image_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the own image's small JPEGs
+
+    def rendition(self, px: int) -> str | None:
+        """The key of the smallest rendition of the episode's own image at least ``px`` wide."""
+        return _rendition(self.image_renditions, px)
 
 
 @dataclass(frozen=True)
@@ -301,3 +306,17 @@ class BuiltShow:
     show: Show
     artwork_key: str | None
     episodes: tuple[Delivered, ...]   # live episodes, newest first
+    artwork_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the show artwork's small JPEGs
+
+    def rendition(self, px: int) -> str | None:
+        """The key of the smallest rendition of the show artwork at least ``px`` wide."""
+        return _rendition(self.artwork_renditions, px)
+
+    def image_key(self, delivered: Delivered) -> str | None:
+        """An episode's artwork: its own image, else the show's (every RSS item carries one)."""
+        return delivered.image_key or self.artwork_key
+
+
+def _rendition(renditions: tuple[tuple[int, str], ...], px: int) -> str | None:
+    fitting = [key for size, key in sorted(renditions) if size >= px]
+    return fitting[0] if fitting else (max(renditions)[1] if renditions else None)

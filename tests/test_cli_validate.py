@@ -23,6 +23,7 @@ def template(tmp_path_factory) -> Path:
     root.mkdir()
     write_site(root)
     make_show(root)
+    make_image(root / "feeds/art/demo.jpg", size=3000)   # directory-ready: Apple asks for 3000 px
     make_episode(root, "demo", "one", title="One", extra='description = "Notes with a [link](https://example.org)."\n')
     make_episode(root, "demo", "two", title="Two", published="2026-02-01T09:00:00Z", media_suffix=".m4a")
     return root

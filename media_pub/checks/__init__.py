@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 from media_pub.checks.artwork import artwork_problems
 from media_pub.checks.finding import Finding, Severity
@@ -26,19 +27,23 @@ from media_pub.media.probe import ProbeCache
 from media_pub.model import Settings
 from media_pub.project.writeback import podcast_guid
 
-__all__ = ["Finding", "Severity", "artwork_problems", "check_build", "gate_publish", "has_errors",
+__all__ = ["Finding", "Severity", "artwork_problems", "check_build", "delivery_findings", "gate_publish", "has_errors",
            "media_facts", "parse_duration", "podcast_guid", "rfc2822_problem", "validate_feed",
            "validate_json_feed", "validate_outputs", "validate_path"]
 
 
 def validate_path(path: Path, *, build_dir: Path | None = None, base_url: str | None = None,
-                  fetch_images: bool = False, probe_cache: ProbeCache | None = None) -> list[Finding]:
-    """Validate an RSS feed or a JSON Feed file, chosen by content (``{`` first: JSON)."""
+                  fetch_images: bool = False, probe_cache: ProbeCache | None = None,
+                  readiness: bool = False) -> list[Finding]:
+    """Validate an RSS feed or a JSON Feed file, chosen by content (``{`` first: JSON).
+
+    ``readiness``: also warn where directories would show the feed worse (readiness.py).
+    """
     data = path.read_bytes()
     if data.lstrip()[:1] == b"{":
         return validate_json_feed(data, build_dir=build_dir, base_url=base_url)
     return validate_feed(data, build_dir=build_dir, base_url=base_url, fetch_images=fetch_images,
-                         probe_cache=probe_cache)
+                         probe_cache=probe_cache, readiness=readiness)
 
 
 def check_build(settings: Settings, build_dir: Path | None = None, shows: Iterable[str] = ()) -> list[Finding]:
@@ -73,7 +78,8 @@ def gate_publish(settings: Settings, shows: Iterable[str] = (), *, force: bool =
 
 def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | None = None,
                      fetch_images: bool = False) -> list[Finding]:
-    """Validate the feeds at these keys of the build directory; findings name their key."""
+    """Validate the feeds at these keys of the build directory, with the directory-readiness
+    warnings; findings name their key."""
     root = build_dir or settings.out_dir
     # Published media rarely changes: read each file's facts once, then by size and mtime.
     probes = ProbeCache(settings.state_dir / "probe.json")
@@ -85,8 +91,33 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
                                     "build it", key))
             continue
         findings += [_with_file(f, key) for f in validate_path(path, build_dir=root, base_url=settings.base_url,
-                                                                fetch_images=fetch_images, probe_cache=probes)]
+                                                                fetch_images=fetch_images, probe_cache=probes,
+                                                                readiness=True)]
     probes.save()
+    return findings
+
+
+class Located(Protocol):
+    """A message about a key in a project file (build.BuildWarning)."""
+
+    @property
+    def file(self) -> Path: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
+def delivery_findings(project: Path, warnings: Iterable[Located]) -> list[Finding]:
+    """What the build fixed while delivering (artwork scaled, converted...), as warnings that
+    name the TOML file and key the volunteer would change, not a generated element."""
+    findings = []
+    for warning in warnings:
+        file = warning.file
+        where = file.relative_to(project).as_posix() if file.is_relative_to(project) else str(file)
+        findings.append(Finding("delivery.fixed", Severity.WARNING, warning.field, warning.message,
+                                f"nothing is needed to publish; to silence this, fix the file {warning.field} "
+                                "names", where))
     return findings
 
 

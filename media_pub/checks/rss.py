@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from media_pub.checks import readiness
 from media_pub.checks.artwork import artwork_problems
 from media_pub.checks.finding import Finding, Severity, read_source
 from media_pub.checks.tables import (
@@ -56,14 +57,18 @@ def _parser() -> etree.XMLParser:
 
 
 def validate_feed(source: bytes | Path, *, build_dir: Path | None = None, base_url: str | None = None,
-                  fetch_images: bool = False, probe_cache: ProbeCache | None = None) -> list[Finding]:
+                  fetch_images: bool = False, probe_cache: ProbeCache | None = None,
+                  readiness: bool = False) -> list[Finding]:
     """Check an RSS podcast feed; return the findings, errors and warnings, in feed order.
+
+    ``readiness`` adds the directory-readiness warnings (readiness.py).
 
     Example:
         >>> [f.rule for f in validate_feed(b"<rss/>")]
         ['rss.channel']
     """
     check = _FeedCheck(read_source(source), build_dir, base_url, fetch_images)
+    check.readiness = readiness
     if probe_cache is not None:
         check.probe = probe_cache.probe
     return list(check.run())
@@ -75,8 +80,9 @@ class _FeedCheck:
         self.build_dir = build_dir.resolve() if build_dir else None
         self.base_url = base_url
         self.fetch_images = fetch_images
+        self.readiness = False
         self.probe: Callable[[Path], MediaInfo] = probe   # the project's ProbeCache when validating a build
-        self._art: dict[str, list[tuple[str, Severity, str, str]]] = {}
+        self._art: dict[tuple[str, bool], list[tuple[str, Severity, str, str]]] = {}
 
     # -- helpers ---------------------------------------------------------------------
     def error(self, rule: str, element: str, message: str, fix: str) -> Finding:
@@ -126,6 +132,8 @@ class _FeedCheck:
         enclosures: dict[str, int] = {}
         for number, item in enumerate(items, 1):
             yield from self.check_item(item, f"item[{number}]", serial, number, guids, enclosures)
+        if self.readiness:
+            yield from readiness.check_channel(channel)
 
     def check_encoding(self) -> Iterator[Finding]:
         match = re.match(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", self.data.lstrip(b"\xef\xbb\xbf"))
@@ -346,6 +354,8 @@ class _FeedCheck:
         yield from self.check_numbers(item, where, serial)
         yield from self.check_podcast_item(item, where)
         yield from self.check_urls(item, where)
+        if self.readiness:
+            yield from readiness.check_item(item, where)
 
     def check_guid(self, item: etree._Element, where: str, number: int,
                    guids: dict[str, int]) -> Iterator[Finding]:
@@ -509,12 +519,12 @@ class _FeedCheck:
                                  '<itunes:image href="https://.../art.jpg"/>: square JPEG or PNG, 1400-3000 px')
             return
         href = image.get("href").strip()
-        if href not in self._art:
-            self._art[href] = list(self.artwork_problems(href))
-        for rule, severity, message, fix in self._art[href]:
+        if (href, required) not in self._art:
+            self._art[href, required] = list(self.artwork_problems(href, show=required and self.readiness))
+        for rule, severity, message, fix in self._art[href, required]:
             yield Finding(rule, severity, element, message, fix)
 
-    def artwork_problems(self, url: str) -> Iterator[tuple[str, Severity, str, str]]:
+    def artwork_problems(self, url: str, show: bool) -> Iterator[tuple[str, Severity, str, str]]:
         path = self.local(url)
         data: bytes | None = None
         if path is not None:
@@ -532,7 +542,7 @@ class _FeedCheck:
                 return
         if data is None:
             return
-        yield from artwork_problems(data, PurePosixPath(unquote(urlsplit(url).path)).suffix.lower())
+        yield from artwork_problems(data, PurePosixPath(unquote(urlsplit(url).path)).suffix.lower(), show=show)
 
 
 

@@ -76,7 +76,6 @@ PODCAST_MEDIA |= {m + "L" for m in PODCAST_MEDIA} | {"mixed"}
 MAX_TEXT = 255                   # Apple: tag values, unless stated otherwise
 MAX_DESCRIPTION_BYTES = 4000     # Apple: description / summary
 FEED_SIZE_WARNING = 1_000_000    # JSON Feed 1.1: "1 MB places a burden"; apps refetch hourly (TAP269)
-ART_MIN, ART_MAX = 1400, 3000    # Apple artwork, pixels
 ART_BYTES_WARNING = 512 * 1024   # PRX: meets NPR One and Spotify
 ART_BYTES_ERROR = 8 * 1024 * 1024  # "hard-fail above a few MB" (STANDARDS 2; threshold unverified)
 MAX_DURATION_SECONDS = 24 * 3600  # longer than a day: almost surely seconds written as ms

@@ -23,10 +23,10 @@ from urllib.parse import quote, urlsplit
 import webvtt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from PIL import Image, UnidentifiedImageError
 
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
+from media_pub.media import images
 from media_pub.model import BuiltShow, Delivered, Settings, ShowType
 from media_pub.outputs.notes import notes_html, notes_text, summary
 
@@ -482,13 +482,7 @@ def _oembed(settings: Settings, built: BuiltShow, ep: EpisodeView, out_dir: Path
 
 
 def _image_size(out_dir: Path, key: str | None) -> tuple[int, int] | None:
-    if not key:
-        return None
-    try:
-        with Image.open(out_dir / key) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError):
-        return None
+    return images.size_of(out_dir / key) if key else None
 
 
 def _episode_data(show: ShowView, ep: EpisodeView) -> dict:

@@ -168,15 +168,15 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
         "persons": show.persons,
     }
     for delivered in built.episodes:
-        _add_item(fg, settings, show, delivered)
+        _add_item(fg, settings, built, delivered)
     try:
         return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     except ValueError as error:
         raise FeedError(f"cannot write the feed: {error}", show.path) from None
 
 
-def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Delivered) -> None:
-    episode = delivered.episode
+def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered: Delivered) -> None:
+    show, episode = built.show, delivered.episode
     entry = fg.add_entry(order="append")
     entry.title(episode.title)
     entry.link(href=episode_link(settings, delivered))
@@ -188,8 +188,9 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
     short = fit_html(episode.description) or html
     entry.content(short, type="CDATA")
     entry.enclosure(settings.url(delivered.media_key), str(delivered.media_bytes), delivered.media_type)
-    if delivered.image_key:
-        entry.podcast.itunes_image(settings.url(delivered.image_key))
+    image_key = built.image_key(delivered)
+    if image_key:
+        entry.podcast.itunes_image(settings.url(image_key))
     entry.podcast.itunes_author(show.author)
     if episode.season is not None:
         entry.podcast.itunes_season(episode.season)
@@ -259,8 +260,9 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
                 "duration_in_seconds": round(delivered.duration, 3),
             }],
         }
-        if delivered.image_key:
-            item["image"] = settings.url(delivered.image_key)
+        image_key = built.image_key(delivered)
+        if image_key:
+            item["image"] = settings.url(image_key)
         extra: dict[str, Any] = {"episode_type": episode.episode_type.value}
         if episode.season is not None:
             extra["season"] = episode.season

@@ -19,11 +19,10 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 import media_pub
 from media_pub.config import read_toml
 from media_pub.errors import ConfigError, MediaError
+from media_pub.media import images
 from media_pub.media.probe import MEDIA_EXTENSIONS, ProbeCache
 from media_pub.model import (
     Chapter,
@@ -211,22 +210,24 @@ def safe_path(project: Path, base: Path, value: str, file: Path, field: str,
 
 
 def image_path(project: Path, base: Path, value: str, file: Path, field: str) -> Path:
-    """A safe path (see safe_path) to a readable JPEG or PNG whose extension says which.
+    """A safe path (see safe_path) to a readable JPEG or PNG.
 
-    Apple's size and colour rules are left to ``validate``; what cannot be published at
-    all (not an image, or a mislabelled one) stops the build here, before any output.
+    What delivery fixes (size, shape, colour) is left to build, which
+    warns, and to ``validate`` (show artwork under 1400 px stays an error there); what
+    cannot be delivered at all (not an image, another format, over 50 megapixels) stops
+    the build here, before any output.
     """
     path = safe_path(project, base, value, file, field, IMAGE_EXTENSIONS)
     try:
-        with Image.open(path) as image:
-            image.verify()
-            kind = image.format
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ConfigError(f"{value!r} is not a readable image ({error})", file, field) from None
-    expected = "PNG" if path.suffix.lower() == ".png" else "JPEG"
-    if kind != expected:
-        raise ConfigError(f"{value!r} is a {kind} file, not {expected}; export it as JPEG or PNG "
-                          "with the matching extension", file, field)
+        facts = images.inspect_file(path)
+    except MediaError as error:
+        raise ConfigError(f"{value!r}: {error.message}", file, field) from None
+    expected = images.expected_extension(facts)
+    if expected is None:
+        raise ConfigError(f"{value!r} is a {facts.format} image; export it as JPEG or PNG", file, field)
+    if path.suffix.lower() not in (expected, ".jpeg" if expected == ".jpg" else expected):
+        raise ConfigError(f"{value!r} is a {facts.format} file, not {path.suffix[1:].upper()}; rename it to "
+                          f"{path.stem}{expected} (or export it as the format its name says)", file, field)
     return path
 
 
