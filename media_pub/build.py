@@ -25,12 +25,11 @@ from media_pub.errors import MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media.probe import extract_artwork
-from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub import site
+from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
 
-# Output folders that belong to a show; files in them that a build did not make are stale.
-SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
 
 
 @dataclass
@@ -197,15 +196,15 @@ def build(
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
-        if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
+        if not state.outputs_unchanged(show.feed_key, feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
-            state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+            state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
-        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
-        if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
+        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
+        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir, (site.INDEX_KEY,)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now))
-            state.record_outputs("embed", embed_fingerprint)
+            state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
@@ -255,7 +254,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
     artwork_key = None
     if show.artwork:
-        artwork_key = f"art/{show.slug}{_image_ext(show.artwork)}"
+        artwork_key = site.artwork_key(show.slug, _image_ext(show.artwork))
         _place(out_dir, artwork_key, show.artwork, report)
         keep.add(artwork_key)
     delivered = []
@@ -263,26 +262,26 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
         if outcome.error is not None or outcome.path is None:
             continue
-        media_key = f"media/{show.slug}/{episode.slug}{outcome.path.suffix}"
+        media_key = site.media_key(show.slug, episode.slug, outcome.path.suffix)
         _place(out_dir, media_key, outcome.path, report)
         image_key = _episode_image(out_dir, show, episode, report)
         chapters_key = None
         if episode.chapters:
-            chapters_key = f"chapters/{show.slug}/{episode.slug}.json"
+            chapters_key = site.chapters_key(show.slug, episode.slug)
             _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
         transcript_key = transcript_type = None
         if episode.transcript:
             suffix = episode.transcript.suffix.lower()
-            transcript_key = f"transcripts/{show.slug}/{episode.slug}{suffix}"
-            transcript_type = MIME_TYPES[suffix]
+            transcript_key = site.transcript_key(show.slug, episode.slug, suffix)
+            transcript_type = site.media_type_of_suffix(suffix)
             _place(out_dir, transcript_key, episode.transcript, report)
-        peaks_key = _place_peaks(out_dir, f"embed/{show.slug}/{episode.slug}.peaks.json", outcome, report)
+        peaks_key = _place_peaks(out_dir, site.peaks_key(show.slug, episode.slug), outcome, report)
         keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
             media_bytes=outcome.path.stat().st_size,
-            media_type=MIME_TYPES[outcome.path.suffix.lower()],
+            media_type=site.media_type_of_suffix(outcome.path.suffix),
             duration=outcome.duration or episode.info.duration,
             image_key=image_key,
             chapters_key=chapters_key,
@@ -317,12 +316,12 @@ def _image_ext(path: Path) -> str:
 
 def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildReport) -> str | None:
     if episode.image:
-        key = f"art/{show.slug}/{episode.slug}{_image_ext(episode.image)}"
+        key = site.episode_image_key(show.slug, episode.slug, _image_ext(episode.image))
         _place(out_dir, key, episode.image, report)
         return key
     if episode.info.artwork:
         ext = ".png" if episode.info.artwork.mime_type == "image/png" else ".jpg"
-        key = f"art/{show.slug}/{episode.slug}{ext}"
+        key = site.episode_image_key(show.slug, episode.slug, ext)
         if not (out_dir / key).exists():
             picture = extract_artwork(episode.media)
             if picture:
@@ -333,13 +332,13 @@ def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildRep
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
-    for name in (*SHOW_FOLDERS, "embed"):
+    for name in site.SHOW_FOLDERS:
         folder = out_dir / name / slug
         if not folder.is_dir():
             continue
         for entry in os.scandir(folder):
             key = f"{name}/{slug}/{entry.name}"
-            if name == "embed" and not entry.name.endswith(".peaks.json"):
+            if name == site.EMBED and not entry.name.endswith(".peaks.json"):
                 continue   # the player pages are the embed writer's to manage
             if entry.is_file() and key not in keep and not entry.name.startswith("."):
                 os.unlink(entry.path)
