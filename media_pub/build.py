@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,12 +27,11 @@ from media_pub.fsutil import StateFile, place_file, write_atomic
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media import images
 from media_pub.media.probe import extract_artwork
-from media_pub.model import MIME_TYPES, BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub import site
+from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
 
-# Output folders that belong to a show; files in them that a build did not make are stale.
-SHOW_FOLDERS = ("media", "art", "chapters", "transcripts")
 
 
 @dataclass(frozen=True)
@@ -214,15 +214,15 @@ def build(
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
-        if not state.outputs_unchanged(f"feeds/{show.slug}", feeds_fingerprint, out_dir, feed_keys):
+        if not state.outputs_unchanged(show.feed_key, feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
-            state.record_outputs(f"feeds/{show.slug}", feeds_fingerprint)
+            state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
-        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / "feeds")))
-        if not state.outputs_unchanged("embed", embed_fingerprint, out_dir, ("embed/index.json",)):
+        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
+        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir, (site.INDEX_KEY,)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now))
-            state.record_outputs("embed", embed_fingerprint)
+            state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
@@ -323,14 +323,14 @@ def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
         report.written.append(key)
 
 
-def _place_image(out_dir: Path, stem: str, image: images.DeliveredImage | None, report: BuildReport,
-                 keep: set[str]) -> tuple[str | None, tuple[tuple[int, str], ...]]:
-    """Place a delivered image at ``<stem><ext>`` and its renditions at ``<stem>.<px>.jpg``."""
+def _place_image(out_dir: Path, image: images.DeliveredImage | None, report: BuildReport, keep: set[str],
+                 key_for: Callable[[str], str]) -> tuple[str | None, tuple[tuple[int, str], ...]]:
+    """Place a delivered image at ``key_for(extension)`` and its renditions beside it."""
     if image is None:
         return None, ()
-    key = stem + image.extension
+    key = key_for(image.extension)
     _place(out_dir, key, image.path, report)
-    renditions = tuple((px, f"{stem}.{px}.jpg") for px in sorted(image.renditions))
+    renditions = tuple((px, site.rendition_key(key, px)) for px in sorted(image.renditions))
     for px, small in renditions:
         _place(out_dir, small, image.renditions[px], report)
     keep.update([key, *(small for _, small in renditions)])
@@ -341,33 +341,35 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
                 outcomes: dict[str, DeliveryOutcome], art: dict[str, images.DeliveredImage | None],
                 report: BuildReport, keep: set[str]) -> BuiltShow:
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
-    artwork_key, artwork_renditions = _place_image(out_dir, f"art/{show.slug}", art.get(show.slug), report, keep)
+    artwork_key, artwork_renditions = _place_image(out_dir, art.get(show.slug), report, keep,
+                                                   partial(site.artwork_key, show.slug))
     delivered = []
     for episode in live:
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
         if outcome.error is not None or outcome.path is None:
             continue
-        media_key = f"media/{show.slug}/{episode.slug}{outcome.path.suffix}"
+        media_key = site.media_key(show.slug, episode.slug, outcome.path.suffix)
         _place(out_dir, media_key, outcome.path, report)
-        image_key, image_renditions = _place_image(out_dir, f"art/{show.slug}/{episode.slug}",
-                                                   art.get(f"{show.slug}/{episode.slug}"), report, keep)
+        image_key, image_renditions = _place_image(
+            out_dir, art.get(f"{show.slug}/{episode.slug}"), report, keep,
+            partial(site.episode_image_key, show.slug, episode.slug))
         chapters_key = None
         if episode.chapters:
-            chapters_key = f"chapters/{show.slug}/{episode.slug}.json"
+            chapters_key = site.chapters_key(show.slug, episode.slug)
             _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
         transcript_key = transcript_type = None
         if episode.transcript:
             suffix = episode.transcript.suffix.lower()
-            transcript_key = f"transcripts/{show.slug}/{episode.slug}{suffix}"
-            transcript_type = MIME_TYPES[suffix]
+            transcript_key = site.transcript_key(show.slug, episode.slug, suffix)
+            transcript_type = site.media_type_of_suffix(suffix)
             _place(out_dir, transcript_key, episode.transcript, report)
-        peaks_key = _place_peaks(out_dir, f"embed/{show.slug}/{episode.slug}.peaks.json", outcome, report)
+        peaks_key = _place_peaks(out_dir, site.peaks_key(show.slug, episode.slug), outcome, report)
         keep.update(k for k in (media_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
             media_bytes=outcome.path.stat().st_size,
-            media_type=MIME_TYPES[outcome.path.suffix.lower()],
+            media_type=site.media_type_of_suffix(outcome.path.suffix),
             duration=outcome.duration or episode.info.duration,
             image_key=image_key,
             chapters_key=chapters_key,
@@ -400,13 +402,13 @@ def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: Buil
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that this build did not make (a removed or drafted episode)."""
-    for name in (*SHOW_FOLDERS, "embed"):
+    for name in site.SHOW_FOLDERS:
         folder = out_dir / name / slug
         if not folder.is_dir():
             continue
         for entry in os.scandir(folder):
             key = f"{name}/{slug}/{entry.name}"
-            if name == "embed" and not entry.name.endswith(".peaks.json"):
+            if name == site.EMBED and not entry.name.endswith(".peaks.json"):
                 continue   # the player pages are the embed writer's to manage
             if entry.is_file() and key not in keep and not entry.name.startswith("."):
                 os.unlink(entry.path)

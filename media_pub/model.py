@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import quote
+
+from media_pub import site
 
 
 class Medium(StrEnum):
@@ -44,41 +45,7 @@ class DeliveryFormat(StrEnum):
 
     @property
     def mime_type(self) -> str:
-        return MIME_TYPES["." + self.value]
-
-
-# One table for every Content-Type we write (STANDARDS 7.1): enclosure type, JSON Feed
-# mime_type and the stored object's Content-Type are all read from here.
-MIME_TYPES: dict[str, str] = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/x-m4a",
-    ".mp4": "video/mp4",
-    ".m4v": "video/x-m4v",
-    ".mov": "video/quicktime",
-    ".wav": "audio/wav",
-    ".flac": "audio/flac",
-    ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".txt": "text/plain",
-    ".html": "text/html",
-    ".json": "application/json",
-    ".xml": "application/rss+xml",
-    ".css": "text/css",
-    ".js": "text/javascript",
-}
-
-
-def media_type(key: str) -> str:
-    """The media type of an output key (``feeds/show.json`` is a JSON Feed), without parameters."""
-    suffix = key[key.rfind("."):].lower() if "." in key.rsplit("/", 1)[-1] else ""
-    if suffix == ".json" and key.startswith("feeds/"):
-        return "application/feed+json"
-    return MIME_TYPES.get(suffix, "application/octet-stream")
+        return site.media_type_of_suffix("." + self.value)
 
 
 @dataclass(frozen=True)
@@ -115,7 +82,7 @@ class Settings:
 
     def url(self, key: str) -> str:
         """The public URL of an output key such as ``media/show/ep.mp3``."""
-        return self.base_url + quote(key)
+        return site.url(self.base_url, key)
 
 
 @dataclass(frozen=True)
@@ -241,11 +208,11 @@ class Show:
 
     @property
     def feed_key(self) -> str:
-        return f"feeds/{self.slug}.xml"
+        return site.feed_key(self.slug)
 
     @property
     def json_feed_key(self) -> str:
-        return f"feeds/{self.slug}.json"
+        return site.json_feed_key(self.slug)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from media_pub.fsutil import write_atomic
+from media_pub.site import show_of
 from media_pub.storage.base import MANIFEST_KEY, STATE_PREFIX, RemoteObject, Storage
 
 MANIFEST_VERSION = 1
 # The listing walk starts after our own state keys: a 1,000-object site is one page.
 LIST_START = STATE_PREFIX + "~"
-_SHOW_DIRS = ("media/", "art/", "chapters/", "transcripts/", "embed/")
 _PART = 8 << 20   # must match the multipart chunk size used by storage.s3
 
 
@@ -91,16 +91,6 @@ class Plan:
 
     def is_noop(self, prune: bool) -> bool:
         return not self.uploads and not self.adopted and not (prune and self.extra)
-
-
-def show_of(key: str) -> str | None:
-    """The show slug a key belongs to (None for shared keys such as embed/index.json)."""
-    if key.startswith("feeds/"):
-        return Path(key).stem
-    if key.startswith(_SHOW_DIRS):
-        rest = key.split("/", 1)[1]
-        return rest.split("/", 1)[0] if "/" in rest else (None if key.startswith("embed/") else Path(rest).stem)
-    return None
 
 
 def scan(out_dir: Path) -> dict[str, LocalFile]:

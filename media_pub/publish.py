@@ -22,7 +22,8 @@ from typing import Literal
 
 from media_pub.errors import ExitStatus, StorageError
 from media_pub.fsutil import write_atomic
-from media_pub.model import Settings, media_type
+from media_pub.model import Settings
+from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
     Entry,
     HashCache,
@@ -34,42 +35,13 @@ from media_pub.plan import (
     make_plan,
     read_remote,
     scan,
-    show_of,
 )
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
 log = logging.getLogger(__name__)
-SHORT_CACHE = "public, max-age=300"        # feeds, index, pages, oEmbed: change every publish
-LONG_CACHE = "public, max-age=31536000"    # media and artwork (not "immutable": keys are reused)
-INDEX_KEY = "embed/index.json"
-PHASES = ("media and artwork", "player pages", "feeds", "embed index")
 
 # progress(bytes_sent, bytes_total), called as bytes go out (from one thread at a time).
 Progress = Callable[[int, int], None]
-
-
-def phase_of(key: str) -> int:
-    """0 media, art, chapters, transcripts, player assets...; 1 player pages and oEmbed;
-    2 feeds; 3 the embed index."""
-    if key == INDEX_KEY:
-        return 3
-    if key.startswith("feeds/") and key.endswith((".xml", ".json")):
-        return 2
-    if key.startswith("embed/") and key.endswith((".html", ".oembed.json")):
-        return 1
-    return 0
-
-
-def content_type(key: str) -> str:
-    """The Content-Type stored with ``key`` (STANDARDS 7.1), from model.MIME_TYPES."""
-    kind = media_type(key)
-    if kind.startswith("text/") or kind == "application/rss+xml":
-        kind += "; charset=utf-8"
-    return kind
-
-
-def cache_control(key: str) -> str:
-    return LONG_CACHE if key.startswith(("media/", "art/")) else SHORT_CACHE
 
 
 @dataclass(frozen=True)
@@ -238,7 +210,7 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: boo
     with ThreadPoolExecutor(1) as hasher:
         # The manifest needs each uploaded file's sha256; hash while the network works.
         hashed = hasher.submit(_hash_quietly, [c.file for c in uploads], cache)
-        for phase in range(len(PHASES)):
+        for phase in Phase:
             batch = [c for c in uploads if phase_of(c.key) == phase]
             if not batch:
                 continue

@@ -2,8 +2,7 @@
 
 Players and podcast apps need what S3 gives them (STANDARDS 7.7): HEAD, single byte
 ranges answered with 206 and ``Content-Range`` (416 when unsatisfiable), and the same
-Content-Types ``publish`` stores (``model.MIME_TYPES``; JSON Feeds as
-``application/feed+json``). Nothing outside the build directory is reachable, whether by
+Content-Type and Cache-Control ``publish`` stores (both from ``site.py``). Nothing outside the build directory is reachable, whether by
 ``..``, its percent-encoded form or a symlink pointing out.
 """
 
@@ -18,24 +17,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from media_pub.errors import MediaPubError
-from media_pub.model import media_type
+from media_pub.site import cache_control, content_type
 
 HOST = "127.0.0.1"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-_TEXT_TYPES = ("text/", "application/json", "application/feed+json", "application/rss+xml")
 _CHUNK = 64 * 1024
 
 
 class ServeError(MediaPubError):
     """The preview server cannot start (no build directory, port in use)."""
-
-
-def content_type(key: str) -> str:
-    """The Content-Type ``publish`` would store for ``key`` (a path under the build root)."""
-    kind = media_type(key)
-    if kind.startswith(_TEXT_TYPES):
-        kind += "; charset=utf-8"
-    return kind
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -136,7 +126,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if status == HTTPStatus.PARTIAL_CONTENT:
             self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.send_header("Last-Modified", self.date_time_string(int(target.stat().st_mtime)))
-        self.send_header("Cache-Control", "no-cache")          # a preview: always fresh
+        # The bucket's own Cache-Control: the preview caches exactly as listeners will.
+        self.send_header("Cache-Control", cache_control(key))
         self.send_header("Access-Control-Allow-Origin", "*")  # as the bucket's CORS rule
         self.send_header("Access-Control-Expose-Headers",
                          "Content-Range, Content-Length, Accept-Ranges")
@@ -196,4 +187,4 @@ def make_server(root: Path, port: int = 8000, log=None) -> PreviewServer:
     return server
 
 
-__all__ = ["HOST", "PreviewServer", "ServeError", "content_type", "make_server", "parse_range"]
+__all__ = ["HOST", "PreviewServer", "ServeError", "make_server", "parse_range"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from media_pub import site
 from media_pub.build import BuildState
 from media_pub.model import Settings
 from media_pub.project.load import load_project
@@ -46,7 +47,7 @@ def project_status(settings: Settings, shows=(), now: datetime | None = None) ->
             entry = build_state.entries.get(key)
             # The delivered extension is the one the last build made (the show's format).
             suffix = Path(entry["path"]).suffix if entry and entry.get("path") else show.delivery.extension
-            media_key = f"media/{key}{suffix}"
+            media_key = site.media_key(show.slug, episode.slug, suffix)
             if episode.draft:
                 state = "draft"
             elif episode.is_scheduled(now):

@@ -147,7 +147,7 @@ def test_unsupported_or_invalid_range_gives_the_whole_file(server, tree, header)
     ("/embed/player.css", "text/css; charset=utf-8"),
     ("/embed/player.js", "text/javascript; charset=utf-8"),
     ("/transcripts/show/ep.vtt", "text/vtt; charset=utf-8"),
-    ("/transcripts/show/ep.srt", "application/x-subrip"),
+    ("/transcripts/show/ep.srt", "application/x-subrip; charset=utf-8"),
     ("/art/show.jpg", "image/jpeg"),
     ("/art/show.png", "image/png"),
 ])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from media_pub.errors import StorageError
-from media_pub.publish import cache_control, content_type
+from media_pub.site import cache_control, content_type
 from media_pub.storage import LocalStorage, Upload
 from media_pub.storage.s3 import S3Storage
 
@@ -31,13 +31,13 @@ def upload(tmp_path: Path, key: str, data: bytes) -> Upload:
     ("art/show.png", "image/png"),
     ("art/show/ep.jpg", "image/jpeg"),
     ("feeds/show.xml", "application/rss+xml; charset=utf-8"),
-    ("feeds/show.json", "application/feed+json"),
-    ("embed/index.json", "application/json"),
-    ("embed/show/ep.oembed.json", "application/json"),
-    ("chapters/show/ep.json", "application/json"),
+    ("feeds/show.json", "application/feed+json; charset=utf-8"),
+    ("embed/index.json", "application/json; charset=utf-8"),
+    ("embed/show/ep.oembed.json", "application/json; charset=utf-8"),
+    ("chapters/show/ep.json", "application/json+chapters; charset=utf-8"),
     ("embed/show/ep.html", "text/html; charset=utf-8"),
     ("transcripts/show/ep.vtt", "text/vtt; charset=utf-8"),
-    ("transcripts/show/ep.srt", "application/x-subrip"),
+    ("transcripts/show/ep.srt", "application/x-subrip; charset=utf-8"),
     ("misc/unknown.bin", "application/octet-stream"),
 ])
 def test_every_key_gets_its_content_type(key, expected):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from media_pub import site
 from media_pub.checks.artwork import artwork_problems
 from media_pub.checks.finding import Finding, Severity
 from media_pub.checks.json_feed import validate_json_feed
@@ -54,7 +55,7 @@ def check_build(settings: Settings, build_dir: Path | None = None, shows: Iterab
     """
     root = build_dir or settings.out_dir
     wanted = set(shows)
-    keys = [path.relative_to(root).as_posix() for path in sorted((root / "feeds").glob("*"))
+    keys = [path.relative_to(root).as_posix() for path in sorted((root / site.FEEDS).glob("*"))
             if path.suffix in (".xml", ".json") and path.is_file() and (not wanted or path.stem in wanted)]
     return validate_outputs(settings, keys, root)
 
@@ -72,7 +73,7 @@ def gate_publish(settings: Settings, shows: Iterable[str] = (), *, force: bool =
         first = errors[0]
         raise FeedError(f"{len(errors)} validation error(s), first {first.rule} {first.element}: {first.message}; "
                         "nothing was uploaded (run `media-pub validate` to see all, fix them, or publish --force)",
-                        (build_dir or settings.out_dir) / (first.file or "feeds"))
+                        (build_dir or settings.out_dir) / (first.file or site.FEEDS))
     return findings
 
 

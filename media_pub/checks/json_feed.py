@@ -6,8 +6,8 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+from media_pub import site
 from media_pub.checks.finding import Finding, Severity, read_source
 from media_pub.checks.tables import FEED_SIZE_WARNING
 
@@ -98,8 +98,9 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
                 continue
             size = attachment.get("size_in_bytes")
             url = attachment["url"]
-            if build_dir and base_url and url.startswith(base_url):
-                path = (build_dir / unquote(urlsplit(url[len(base_url):]).path)).resolve()
+            key = site.key_of(base_url, url) if build_dir and base_url else None
+            if build_dir and key is not None:
+                path = (build_dir / key).resolve()
                 if not path.is_relative_to(build_dir.resolve()):
                     continue
                 if not path.is_file():

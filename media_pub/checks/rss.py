@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from media_pub import site
 from media_pub.checks import readiness
 from media_pub.checks.artwork import artwork_problems
 from media_pub.checks.finding import Finding, Severity, read_source
@@ -93,9 +94,9 @@ class _FeedCheck:
 
     def local(self, url: str) -> Path | None:
         """The build-dir file a public URL maps to, or None when it is not ours."""
-        if not (self.build_dir and self.base_url and url.startswith(self.base_url)):
+        key = site.key_of(self.base_url, url) if self.build_dir and self.base_url else None
+        if key is None or self.build_dir is None:
             return None
-        key = unquote(urlsplit(url[len(self.base_url):]).path)
         path = (self.build_dir / key).resolve()
         return path if path.is_relative_to(self.build_dir) else None
 

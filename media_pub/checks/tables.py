@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from media_pub.model import MIME_TYPES
+from media_pub import site
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -64,7 +64,7 @@ ISO_639_1 = frozenset((
 ))
 
 # Apple's enclosure table (STANDARDS 2); other extensions are not listed by Apple.
-APPLE_ENCLOSURE_TYPES = {ext: MIME_TYPES[ext] for ext in (".mp3", ".m4a", ".mp4", ".m4v", ".mov")}
+APPLE_ENCLOSURE_TYPES = {ext: site.MIME_TYPES[ext] for ext in (".mp3", ".m4a", ".mp4", ".m4v", ".mov")}
 APPLE_ENCLOSURE_TYPES[".pdf"] = "application/pdf"
 # Types readers accept for an extension although Apple's table names another: warnings.
 TYPE_ALIASES = {".m4a": {"audio/mp4", "audio/aac"}, ".m4v": {"video/mp4"}, ".mp3": {"audio/mp3"}}

@@ -23,7 +23,8 @@ from mutagen.wave import WAVE
 
 from media_pub.errors import MediaError
 from media_pub.fsutil import StateFile
-from media_pub.model import MIME_TYPES, Artwork, Chapter, MediaInfo, VideoInfo
+from media_pub import site
+from media_pub.model import Artwork, Chapter, MediaInfo, VideoInfo
 
 PROBE_VERSION = 1
 
@@ -82,7 +83,7 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError(f"the file is cut short: {cut}; copy or export it again", path)
 
     video = _video_facts(path) if suffix in _VIDEO_EXTENSIONS else None
-    mime = "video/mp4" if video and suffix == ".mp4" else MIME_TYPES[suffix]
+    mime = "video/mp4" if video and suffix == ".mp4" else site.MIME_TYPES[suffix]
     if suffix == ".mp4" and not video:
         mime = "audio/mp4"
     tags, chapters, artwork = _read_tags(audio, container)

@@ -24,6 +24,7 @@ import webvtt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from media_pub import site
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
 from media_pub.media import images
@@ -83,7 +84,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     writer = _Writer(out_dir)
     static = resources.files("media_pub") / "static"
     for name in STATIC_FILES:
-        writer.write(f"embed/{name}", static.joinpath(name).read_bytes())
+        writer.write(site.asset_key(name), static.joinpath(name).read_bytes())
     index_shows = []
     for show, episodes, oembeds in views:
         for ep, document in zip(episodes, oembeds, strict=True):
@@ -99,7 +100,7 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
     _write_index(writer, index_shows, generated)
     # Stale pages go last: until the new index is written the old one links to them.
     for show, _, _ in views:
-        writer.remove_stale(f"embed/{show.slug}")
+        writer.remove_stale(f"{site.EMBED}/{show.slug}")
     return writer.keys
 
 
@@ -107,7 +108,7 @@ def _write_index(writer: _Writer, shows: list[dict], generated: datetime) -> Non
     """embed/index.json: these shows, plus the shows of the previous index this build did
     not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
     something besides ``generated`` changed, so a rebuild uploads nothing."""
-    path = writer.root / "embed/index.json"
+    path = writer.root / site.INDEX_KEY
     previous: dict = {}
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
@@ -121,13 +122,13 @@ def _write_index(writer: _Writer, shows: list[dict], generated: datetime) -> Non
         slug = old.get("slug") if isinstance(old, dict) else None
         if slug in fresh:
             merged.append(fresh.pop(slug))
-        elif slug and (writer.root / "feeds" / f"{slug}.xml").is_file():
+        elif slug and (writer.root / site.feed_key(slug)).is_file():
             merged.append(old)
     merged.extend(fresh.values())
     if previous.get("version") == 1 and previous.get("shows") == merged and "generated" in previous:
-        writer.owned.add("embed/index.json")
+        writer.owned.add(site.INDEX_KEY)
         return
-    writer.write("embed/index.json",
+    writer.write(site.INDEX_KEY,
                  _json({"version": 1, "generated": rfc3339(generated), "shows": merged}))
 
 
@@ -272,7 +273,7 @@ def _href(key: str) -> str:
 
 def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
     show = built.show
-    page_key = f"embed/{show.slug}/index.html"
+    page_key = site.show_page_key(show.slug)
     return ShowView(
         slug=show.slug,
         title=show.title,
@@ -295,7 +296,6 @@ def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
 def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
                   out_dir: Path) -> EpisodeView:
     show, episode = built.show, delivered.episode
-    base = f"embed/{show.slug}/{episode.slug}"
     image_key = delivered.image_key or built.artwork_key
     is_video = delivered.media_type.startswith("video/")
     transcript_file = _built_or_source(out_dir, delivered.transcript_key, episode.transcript)
@@ -316,10 +316,10 @@ def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
         media_key=delivered.media_key,
         media_type=delivered.media_type,
         media_bytes=delivered.media_bytes,
-        page_key=f"{base}.html",
-        oembed_key=f"{base}.oembed.json",
-        player_url=settings.url(f"{base}.html"),
-        oembed_url=settings.url(f"{base}.oembed.json"),
+        page_key=site.episode_page_key(show.slug, episode.slug),
+        oembed_key=site.oembed_key(show.slug, episode.slug),
+        player_url=settings.url(site.episode_page_key(show.slug, episode.slug)),
+        oembed_url=settings.url(site.oembed_key(show.slug, episode.slug)),
         page_href=quote(f"{episode.slug}.html"),
         media_href=_href(delivered.media_key),
         poster_href=_href(image_key) if image_key else None,

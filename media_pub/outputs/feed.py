@@ -20,6 +20,7 @@ from feedgen.util import xml_elem
 from lxml.etree import CDATA
 
 import media_pub
+from media_pub import site
 from media_pub.errors import FeedError
 from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
 from media_pub.outputs.notes import fit_html, notes_html, summary
@@ -125,12 +126,12 @@ def last_build_date(built: BuiltShow) -> datetime:
 
 
 def show_link(settings: Settings, show: Show) -> str:
-    return show.link or settings.url(f"embed/{show.slug}/index.html")
+    return show.link or settings.url(site.show_page_key(show.slug))
 
 
 def episode_link(settings: Settings, delivered: Delivered) -> str:
     episode = delivered.episode
-    return episode.link or settings.url(f"embed/{episode.show}/{episode.slug}.html")
+    return episode.link or settings.url(site.episode_page_key(episode.show, episode.slug))
 
 
 def rss_feed(settings: Settings, built: BuiltShow) -> bytes:

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-STATE_PREFIX = ".media-pub/"
-MANIFEST_KEY = STATE_PREFIX + "manifest.json"
-LOCK_KEY = STATE_PREFIX + "lock"
+from media_pub import site
+
+STATE_PREFIX = site.STATE_DIR + "/"
+MANIFEST_KEY = site.state_key("manifest.json")
+LOCK_KEY = site.state_key("lock")
 
 # A progress callback receives the number of bytes just sent; it may be called from
 # worker threads, so callers serialise it themselves.
