@@ -150,10 +150,12 @@ def test_a_large_photo_is_compressed_to_512_kb_at_quality_70_or_more(tmp_path):
 
 def test_renditions_for_players(built):
     root, _, _ = built
-    for stem in ("art/demo", "art/demo/e1-alpha", "art/demo/e3-wide"):
+    for stem, kind in (("art/demo", "JPEG"), ("art/demo/e1-alpha", "JPEG"), ("art/demo/e3-wide", "PNG")):
         for px in (96, 192, 400):
-            image = delivered(root, f"{stem}.{px}.jpg")
-            assert (image.format, image.size) == ("JPEG", (px, px))
+            image = delivered(root, f"{stem}.{px}.{'png' if kind == 'PNG' else 'jpg'}")
+            assert (image.format, image.size) == (kind, (px, px))
+    full = (root / "public/art/demo.jpg").stat().st_size
+    assert (root / "public/art/demo.96.jpg").stat().st_size < full / 20
 
 
 def test_every_item_carries_artwork_in_rss_and_json(built):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from media_factory import make_image
 from project_factory import make_episode, make_show, write_site
 
 from media_pub import config

@@ -82,6 +82,7 @@ class _FeedCheck:
         self.base_url = base_url
         self.fetch_images = fetch_images
         self.readiness = False
+        self.show_image: str | None = None
         self.probe: Callable[[Path], MediaInfo] = probe   # the project's ProbeCache when validating a build
         self._art: dict[tuple[str, bool], list[tuple[str, Severity, str, str]]] = {}
 
@@ -520,6 +521,10 @@ class _FeedCheck:
                                  '<itunes:image href="https://.../art.jpg"/>: square JPEG or PNG, 1400-3000 px')
             return
         href = image.get("href").strip()
+        if required:
+            self.show_image = href
+        elif href == self.show_image:
+            return   # an item showing the show's artwork: its problems are reported once, on the channel
         if (href, required) not in self._art:
             self._art[href, required] = list(self.artwork_problems(href, show=required and self.readiness))
         for rule, severity, message, fix in self._art[href, required]:
