@@ -418,6 +418,15 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
         log.debug("uploaded %s", key)
     for failure in report.failures:
         click.echo(f"Error: {failure.message}", err=True)
+    if not dry_run and report.ok:
+        from media_pub.websub import notify_hubs
+
+        for note in notify_hubs(settings, built.shows, report.uploaded):
+            if note.problem:
+                click.echo(f"Warning: WebSub hub {note.hub} was not notified: {note.problem}; the feeds are "
+                           "published and apps that poll will still find them", err=True)
+            else:
+                log.info("notified WebSub hub %s of %s", note.hub, ", ".join(note.topics))
     say(report.summary)
     if report.failures:
         sys.exit(report.exit_code)

@@ -126,6 +126,39 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Funding:
+    """podcast:funding: where listeners can support the show."""
+
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class License:
+    """podcast:license: an identifier from the namespace's list, or a named licence with its URL."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Txt:
+    """podcast:txt: free text for a purpose (``applepodcastsverify``: Apple's ownership check)."""
+
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateFrequency:
+    """podcast:updateFrequency: the show's schedule, in words and as an RFC 5545 rule."""
+
+    text: str
+    rrule: str | None = None
+    dtstart: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Chapter:
     start: float                  # seconds
     title: str
@@ -205,6 +238,16 @@ class Show:
     locked: bool = True
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
+    funding: tuple[Funding, ...] = ()
+    license: License | None = None
+    complete: bool = False             # itunes:complete: a finished series
+    block: bool = False                # itunes:block: hide the show from Apple's directory
+    new_feed_url: str | None = None    # itunes:new-feed-url: the feed has moved there
+    analytics_prefix: str | None = None   # prepended to enclosure URLs (OP3, Podtrac...)
+    listen: tuple[tuple[str, str], ...] = ()   # (app, URL) where listeners find the show
+    websub_hub: str | None = None      # atom:link rel="hub"; pinged after publish
+    txt: tuple[Txt, ...] = ()
+    update_frequency: UpdateFrequency | None = None
 
     @property
     def feed_key(self) -> str:

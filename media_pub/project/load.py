@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import media_pub
 from media_pub.config import read_toml
@@ -30,6 +31,8 @@ from media_pub.model import (
     DeliveryFormat,
     Episode,
     EpisodeType,
+    Funding,
+    License,
     MediaInfo,
     Medium,
     Owner,
@@ -37,6 +40,8 @@ from media_pub.model import (
     Settings,
     Show,
     ShowType,
+    Txt,
+    UpdateFrequency,
 )
 from media_pub.outputs.notes import clean_text, notes_text
 
@@ -106,6 +111,16 @@ class _Table:
             raise self.error(key, f"is {len(value)} characters; at most {limit} allowed")
         return value
 
+    def url(self, key: str, required: bool = False) -> str | None:
+        """An absolute http(s) URL (SPEC 5.1: no javascript:, data:, file: links)."""
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        problem = _url_problem(value)
+        if problem:
+            raise self.error(key, problem)
+        return value
+
     def choice(self, key: str, enum: type, default: Any) -> Any:
         value = self.get(key, str, None)
         if value is None:
@@ -145,6 +160,14 @@ class _Table:
         unknown = sorted(set(self.data) - self.seen)
         if unknown:
             raise self.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(self.seen))})")
+
+
+def _url_problem(value: str) -> str | None:
+    # Interim: the project's one URL rule (http/https only) replaces this when it lands.
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        return f"{value[:60]!r} is not an absolute http(s) URL"
+    return None
 
 
 def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -240,8 +263,8 @@ def _persons(table: _Table, key: str) -> tuple[Person, ...]:
             name=item.text("name", required=True, limit=128),
             role=(item.text("role") or "host").lower(),
             group=(item.text("group") or "cast").lower(),
-            img=item.text("img"),
-            href=item.text("href"),
+            img=item.url("img"),
+            href=item.url("href"),
         ))
         item.finish()
     return tuple(persons)
@@ -329,12 +352,86 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons"),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        **_namespace(data),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+# The licences podcast:license names without a URL (podcast-namespace licenses.json).
+LICENSES = ("ARR", "CC-BY-4.0", "CC-BY-NC-4.0", "CC-BY-NC-ND-4.0", "POD-V4V-1.0")
+
+
+def _license(data: _Table) -> License | None:
+    value = data.get("license", (str, dict))
+    if value is None:
+        return None
+    if isinstance(value, str):
+        name = re.sub(r"[\s_]+", "-", value.strip()).upper()
+        if name not in LICENSES:
+            raise data.error("license", f"{value!r} is not in the namespace's licence list ({', '.join(LICENSES)}); "
+                             "for any other licence write license = { name = \"...\", url = \"https://...\" }")
+        return License(name)
+    table = data.table("license")
+    assert table is not None
+    licence = License(table.text("name", required=True, limit=128) or "", table.url("url", required=True))
+    table.finish()
+    return licence
+
+
+def _update_frequency(data: _Table) -> UpdateFrequency | None:
+    table = data.table("update_frequency")
+    if table is None:
+        return None
+    rrule = table.text("rrule")
+    if rrule is not None and not re.fullmatch(r"(?:[A-Z-]+=[A-Za-z0-9,+-]+;?)+", rrule) or (
+            rrule is not None and "FREQ=" not in rrule):
+        raise table.error("rrule", f"{rrule!r} is not an RFC 5545 rule such as \"FREQ=WEEKLY;INTERVAL=2\"")
+    dtstart_value = table.get("dtstart", (datetime, date, str))
+    dtstart = parse_datetime(dtstart_value, table.file, "update_frequency.dtstart") if dtstart_value else None
+    if rrule and "COUNT=" in rrule and dtstart is None:
+        raise table.error("dtstart", "is required when rrule has COUNT")
+    frequency = UpdateFrequency(table.text("text", required=True, limit=128) or "", rrule, dtstart)
+    table.finish()
+    return frequency
+
+
+def _namespace(data: _Table) -> dict[str, Any]:
+    """The show keys of SPEC 5.3 and the feed-moving and verification keys (README: show keys)."""
+    funding = []
+    for item in data.tables("funding"):
+        funding.append(Funding(item.url("url", required=True) or "", item.text("title", required=True, limit=128)
+                               or ""))
+        item.finish()
+    listen = data.table("listen")
+    links: list[tuple[str, str]] = []
+    if listen is not None:
+        for app in sorted(listen.data):
+            links.append((app, listen.url(app, required=True) or ""))
+        listen.finish()
+    txt = []
+    for item in data.tables("txt"):
+        purpose = item.text("purpose", limit=128)
+        txt.append(Txt(item.text("text", required=True, limit=4000) or "", purpose))
+        item.finish()
+    prefix = data.url("analytics_prefix")
+    if prefix is not None and not prefix.endswith("/"):
+        raise data.error("analytics_prefix", f"{prefix!r} must end with / (e.g. \"https://op3.dev/e/\")")
+    return {
+        "funding": tuple(funding),
+        "license": _license(data),
+        "complete": data.get("complete", bool, False),
+        "block": data.get("block", bool, False),
+        "new_feed_url": data.url("new_feed_url"),
+        "analytics_prefix": prefix,
+        "listen": tuple(links),
+        "websub_hub": data.url("websub_hub"),
+        "txt": tuple(txt),
+        "update_frequency": _update_frequency(data),
+    }
 
 
 # --- episodes --------------------------------------------------------------------------
