@@ -29,6 +29,7 @@ from media_pub.media import images
 from media_pub.media.probe import extract_artwork
 from media_pub import site
 from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub.outputs import transcripts
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project
 
@@ -168,6 +169,7 @@ def build(
     # Artwork first: a source that cannot be delivered stops the build before any output,
     # and the delivered images are what the media files embed as cover art.
     art = _deliver_artwork(settings, plans, report)
+    texts = _deliver_transcripts(plans)
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
     for show, live in plans:
@@ -202,7 +204,7 @@ def build(
     fingerprints: dict[str, str] = {}
     for show, live in plans:
         kept[show.slug] = set()
-        built = _place_show(settings, out_dir, show, live, outcomes, art, report, kept[show.slug])
+        built = _place_show(settings, out_dir, show, live, outcomes, art, texts, report, kept[show.slug])
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
@@ -250,6 +252,25 @@ def _deliver_artwork(settings: Settings, plans: list[tuple[Show, list[Episode]]]
             elif episode.info.artwork:
                 art[key] = _embedded_image(episode, cache, report)
     return art
+
+
+def _deliver_transcripts(plans: list[tuple[Show, list[Episode]]]) -> dict[str, dict[str, bytes]]:
+    """Each live episode's delivered transcript files (key show/episode -> extension -> bytes):
+    VTT first, then SRT and JSON, from any timed source (SPEC 5.4); read before any output."""
+    texts: dict[str, dict[str, bytes]] = {}
+    for show, live in plans:
+        for episode in live:
+            if episode.transcript is None:
+                continue
+            source = episode.transcript
+            try:
+                texts[f"{show.slug}/{episode.slug}"] = transcripts.deliver(source.read_bytes(), source.suffix.lower())
+            except OSError as error:
+                raise ConfigError(f"cannot read {source.name}: {error.strerror or error}", episode.path,
+                                  "transcript") from None
+            except transcripts.TranscriptError as error:
+                raise ConfigError(f"{source.name}: {error}", episode.path, "transcript") from None
+    return texts
 
 
 def _deliver_image(source: Path | None, file: Path, key: str, cache: Path, report: BuildReport, *,
@@ -339,7 +360,7 @@ def _place_image(out_dir: Path, image: images.DeliveredImage | None, report: Bui
 
 def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episode],
                 outcomes: dict[str, DeliveryOutcome], art: dict[str, images.DeliveredImage | None],
-                report: BuildReport, keep: set[str]) -> BuiltShow:
+                texts: dict[str, dict[str, bytes]], report: BuildReport, keep: set[str]) -> BuiltShow:
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
     artwork_key, artwork_renditions = _place_image(out_dir, art.get(show.slug), report, keep,
                                                    partial(site.artwork_key, show.slug))
@@ -357,12 +378,13 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         if episode.chapters:
             chapters_key = site.chapters_key(show.slug, episode.slug)
             _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
-        transcript_key = transcript_type = None
-        if episode.transcript:
-            suffix = episode.transcript.suffix.lower()
-            transcript_key = site.transcript_key(show.slug, episode.slug, suffix)
-            transcript_type = site.media_type_of_suffix(suffix)
-            _place(out_dir, transcript_key, episode.transcript, report)
+        formats = []
+        for extension, data in texts.get(f"{show.slug}/{episode.slug}", {}).items():
+            key = site.transcript_key(show.slug, episode.slug, extension)
+            _write(out_dir, key, data, report)
+            formats.append((key, site.media_type_of_suffix(extension)))
+        transcript_key, transcript_type = formats[0] if formats else (None, None)
+        keep.update(key for key, _ in formats)
         peaks_key = _place_peaks(out_dir, site.peaks_key(show.slug, episode.slug), outcome, report)
         keep.update(k for k in (media_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
@@ -375,6 +397,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             chapters_key=chapters_key,
             transcript_key=transcript_key,
             transcript_type=transcript_type,
+            transcripts=tuple(formats),
             loudness=outcome.loudness,
             normalization=outcome.normalization,
             peaks_key=peaks_key,

@@ -299,8 +299,9 @@ class Delivered:
     duration: float
     image_key: str | None = None
     chapters_key: str | None = None
-    transcript_key: str | None = None
+    transcript_key: str | None = None    # the main one: the VTT of a timed transcript, else the file
     transcript_type: str | None = None
+    transcripts: tuple[tuple[str, str], ...] = ()   # (key, media type) of every delivered format
     loudness: Loudness | None = None
     normalization: str | None = None   # linear | dynamic | copy
     peaks_key: str | None = None       # waveform peaks for the player (audio only)

@@ -178,11 +178,11 @@ class PodcastItem(BaseEntryExtension):
             element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
             element.attrib["url"] = v["chapters_url"]
             element.attrib["type"] = CHAPTERS_TYPE
-        if v["transcript_url"]:
+        for url, kind in v["transcripts"]:   # one per delivered format; the VTT is the captions
             element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
-            element.attrib["url"] = v["transcript_url"]
-            element.attrib["type"] = v["transcript_type"]
-            if v["transcript_type"] in ("text/vtt", "application/x-subrip"):
+            element.attrib["url"] = url
+            element.attrib["type"] = kind
+            if kind == "text/vtt":
                 element.attrib["rel"] = "captions"
         return item
 
@@ -282,8 +282,7 @@ def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered
         "episode": episode.episode,
         "persons": _item_persons(show, episode.persons),
         "chapters_url": settings.url(delivered.chapters_key) if delivered.chapters_key else None,
-        "transcript_url": settings.url(delivered.transcript_key) if delivered.transcript_key else None,
-        "transcript_type": delivered.transcript_type,
+        "transcripts": [(settings.url(key), kind) for key, kind in delivered.transcripts],
     }
 
 
@@ -352,6 +351,7 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
             extra["chapters_url"] = settings.url(delivered.chapters_key)
         if delivered.transcript_key:
             extra["transcript_url"] = settings.url(delivered.transcript_key)
+            extra["transcripts"] = [{"url": settings.url(key), "type": kind} for key, kind in delivered.transcripts]
         item["_podcast"] = extra
         items.append(item)
     feed["items"] = items
