@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import media_pub
 from media_pub.outputs import feed
@@ -24,6 +23,7 @@ from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progre
 from media_pub.outputs.embed import write_embeds
 from media_pub.errors import ConfigError, MediaError, MediaPubError
 from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media import images
 from media_pub.media.probe import extract_artwork
@@ -31,8 +31,7 @@ from media_pub import site
 from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
 from media_pub.outputs import transcripts
 from media_pub.outputs.notes import notes_text
-from media_pub.project.load import Project, load_project
-
+from media_pub.project.load import Project, load_project, untracked_media
 
 
 @dataclass(frozen=True)
@@ -55,15 +54,12 @@ class BuildReport:
     warnings: list[BuildWarning] = field(default_factory=list)
     seconds: float = 0.0
     out_dir: Path | None = None
+    # (show, recording): media in episodes/<show>/ that no sidecar names, so never built
+    untracked: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class BuildState(StateFile):
@@ -156,8 +152,10 @@ def build(
     out_dir = (out if out is not None else settings.out_dir).resolve()
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
+    report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
     state = BuildState(settings.state_dir / "build.json")
-    persist_show_guid = settings.base_url_configured and not _is_loopback(settings.base_url)
+    # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
+    persist_show_guid = base_url_placeholder(settings) is None
 
     if _write_back_guids(project, settings, persist_show_guid):
         project = load_project(settings, shows)    # re-read what was written back

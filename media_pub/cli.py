@@ -13,8 +13,10 @@ import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +24,9 @@ import media_pub
 from media_pub import config
 from media_pub.errors import ExitStatus, MediaPubError
 from media_pub.model import Settings
+
+if TYPE_CHECKING:
+    from media_pub.build import BuildReport   # the CLI imports the pipeline only when a command runs
 
 log = logging.getLogger("media_pub")
 
@@ -110,20 +115,53 @@ def _echo_json(data) -> None:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title (default: ask on a terminal, else \"My Show\").")
+@click.option("--url", "base_url", metavar="URL",
+              help="The public URL the build folder will be served at, e.g. https://media.ourcharity.org/.")
+@click.option("--email", help="The owner's email address (Apple and Spotify write to it).")
 @pass_context
 @handle_errors
-def init(ctx: Context, directory: Path | None) -> None:
+def init(ctx: Context, directory: Path | None, title: str | None, base_url: str | None,
+         email: str | None) -> None:
     """Scaffold a project: media-pub.toml, feeds/ and episodes/ with one example show.
+
+    On a terminal it asks for the show's title, its public URL and the owner's email;
+    press Enter to keep an example value and edit the files later.
 
     Example: media-pub init my-podcast && cd my-podcast && media-pub build
     """
-    from media_pub.scaffold import scaffold
+    from media_pub.scaffold import Identity, check_base_url, check_email, scaffold
 
     target = directory or ctx.project
-    created = scaffold(target)
+    if _on_terminal():
+        say("A few questions (Enter keeps an example value; you can edit the files later).")
+        title = title or click.prompt("Show title", default="My Show", err=True)
+        base_url = base_url or _ask("Public URL where the show will be served (e.g. https://media.ourcharity.org/)",
+                                    check_base_url)
+        email = email or _ask("Owner's email (Apple and Spotify write to it)", check_email)
+    created = scaffold(target, Identity(title=title, base_url=base_url, email=email))
     for path in created:
         say(f"created {path}")
-    say(f"Next: edit {target / 'feeds' / 'my-show.toml'}, then run `media-pub build`.")
+    show_file = next(path for path in created if path.parent.name == "feeds")
+    say(f"Next: edit {show_file}, then run `media-pub build`.")
+
+
+def _on_terminal() -> bool:
+    """Questions only for a person at a terminal: never in scripts, pipes or CI."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _ask(question: str, check: Callable[[str], str]) -> str | None:
+    """Ask until the answer passes ``check`` (or is empty: keep the example)."""
+    def value(text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return check(text)
+        except MediaPubError as error:
+            raise click.BadParameter(error.message) from None
+
+    return click.prompt(question, default="", show_default=False, value_proc=value, err=True) or None
 
 
 @cli.command()
@@ -188,7 +226,8 @@ def _describe(info: dict) -> str:
 @click.argument("show")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", help="Episode title (default: the file's title tag).")
-@click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z (default: now).")
+@click.option("--published", help="Publication date-time with zone, e.g. 2026-11-20T09:00:00Z "
+              "(default: the file's date tag, else now).")
 @click.option("--draft", is_flag=True, help="Mark as a draft: never built into feeds.")
 @pass_context
 @handle_errors
@@ -201,8 +240,10 @@ def add(ctx: Context, show: str, file: Path, title: str | None, published: str |
     """
     from media_pub.scaffold import add_episode
 
-    sidecar = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
-    say(f"created {sidecar}")
+    added = add_episode(ctx.settings(), show, file, title=title, published=published, draft=draft)
+    for warning in added.warnings:
+        say(f"Warning: {warning}")
+    say(f"created {added.sidecar}")
 
 
 @cli.command()
@@ -221,6 +262,7 @@ def build(ctx: Context, shows: tuple[str, ...], out: Path | None, jobs: int | No
     settings = ctx.settings(out=str(out) if out else None)
     with ProgressDisplay(ctx.quiet) as progress:
         report = run_build(settings, shows, jobs=jobs, progress=progress)
+    _warn_untracked(ctx, report)
     finish_build(report)
 
 
@@ -252,6 +294,14 @@ class ProgressDisplay:
         width = shutil.get_terminal_size((100, 20)).columns - 1
         line = f"[{done}/{len(self.shown)}] {key:<32.32} [{bar:<20}] {percent:3d}%  {others}"
         click.echo(f"\r\033[K{line[:width]}", err=True, nl=False)
+
+
+def _warn_untracked(ctx: Context, report: BuildReport) -> None:
+    """A recording copied in without ``add`` is not an episode: say so, and how to fix it."""
+    for show, path in report.untracked:
+        source = path.relative_to(ctx.project.resolve()).as_posix()
+        say(f"Warning: {source}: not an episode (no sidecar names it), so it was not built; "
+            f"run {_add_command(ctx, show, source)}")
 
 
 def finish_build(report) -> None:
@@ -288,7 +338,22 @@ def status(ctx: Context, shows: tuple[str, ...], as_json: bool) -> None:
         _echo_json({"episodes": [asdict(row) for row in rows]})
         return
     for row in rows:
+        if row.source is not None:   # untracked: say how to make it an episode
+            click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} not an episode yet: "
+                       f"run {_add_command(ctx, row.show, row.source)}")
+            continue
         click.echo(f"{row.state:<10} {row.show}/{row.episode:<30} {row.published}  {row.title}")
+
+
+def _add_command(ctx: Context, show: str, source: str) -> str:
+    """The ``media-pub add`` line to paste, valid from the current folder."""
+    import shlex
+
+    project = ctx.project.resolve()
+    if project == Path.cwd().resolve():
+        return f"media-pub add {shlex.quote(show)} {shlex.quote(source)}"
+    return (f"media-pub --project {shlex.quote(str(ctx.project))} add {shlex.quote(show)} "
+            f"{shlex.quote(str(project / source))}")
 
 
 @cli.command()
@@ -350,6 +415,10 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
         if report.failed:
             finish_build(report)
         keys = [key for built in report.shows for key in (built.show.feed_key, built.show.json_feed_key)]
+        from media_pub.checks.sources import check_sources
+        from media_pub.project.load import load_project
+
+        findings += check_sources(load_project(settings, shows))   # the files to edit, first
         findings += delivery_findings(settings.project, report.warnings)
         findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
     out_dir = settings.out_dir.resolve()
@@ -394,9 +463,13 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     from media_pub.publish import publish as run_publish
 
     settings = ctx.settings(**{"storage.target": target})
+    from media_pub.project.placeholders import refuse_for_real_target
+
+    refuse_for_real_target(settings, shows)   # example values never go live: before any build
     if not dry_run:
         with ProgressDisplay(ctx.quiet) as progress:
             built = run_build(settings, shows, progress=progress)
+        _warn_untracked(ctx, built)
         if built.failed:
             finish_build(built)   # exits: a failed build is never published
         say(f"Built {sum(len(s.episodes) for s in built.shows)} live episode(s) in {built.seconds:.1f}s.")

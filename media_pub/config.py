@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +27,71 @@ _STORAGE_KEYS = {
 _SECRET_KEYS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "secret", "password"}
 
 
+# What tomllib's messages mean for someone editing the file, and what TOML wanted there.
+_TOML_WANTED: tuple[tuple[str, str], ...] = (
+    ("Illegal character '\\n'", ("the text in quotes is not closed on this line; TOML wanted a closing "
+                                  '" (use """ for text over several lines)')),
+    ("Unterminated string", 'the text in quotes is not closed; TOML wanted a closing "'),
+    ("Expected newline or end of document after a statement",
+     ("TOML wanted the end of the line after the value; put text in quotes as a whole, "
+      'e.g. title = "My Show", and dates as 2026-11-20T09:00:00Z')),
+    ("Invalid value", ('TOML wanted a value: "text in quotes", a number, true or false, '
+                       "a date-time such as 2026-11-20T09:00:00Z, a [list] or a { table }")),
+    ("Expected '=' after a key", "TOML wanted = between the key and its value (key = value)"),
+    ("Invalid statement", "TOML wanted key = value, a [table] heading or a # comment"),
+    ("Invalid initial character for a key part",
+     "TOML wanted a key here (letters, digits, - and _); a { table } must close on the line it opens"),
+    ("Cannot overwrite a value", "this key is set twice; keep one"),
+    ("Cannot declare", "this table is declared twice; keep one"),
+    ("Unclosed array", "TOML wanted , or ] to close the list"),
+    ("Unclosed inline table", "TOML wanted , or } to close the { table } on the line it opens"),
+    ("Invalid date or datetime", "TOML wanted a date-time such as 2026-11-20T09:00:00Z"),
+    ("Expected ']' at the end of a table declaration", "TOML wanted ] to close the [table] heading"),
+    ("Expected ']]' at the end of an array declaration", "TOML wanted ]] to close the [[table]] heading"),
+    ("Unescaped '\\' in a string", "a \\ in double quotes starts an escape; write \\\\ or use 'single quotes'"),
+)
+_TOML_WHERE = re.compile(r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$",
+                         re.DOTALL)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning syntax errors into a ConfigError naming the file and line."""
+    """Parse a TOML file, turning syntax errors into a ConfigError that shows the line.
+
+    Example of the message: ``line 4, column 14: invalid TOML: TOML wanted the end of
+    the line after the value...`` then the line itself with a caret under the column.
+    """
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"invalid TOML: {error}", path) from None
+        raise ConfigError(toml_syntax_message(str(error), path.read_bytes()), path) from None
     except UnicodeDecodeError:
         raise ConfigError("invalid TOML: not UTF-8 text", path) from None
     except OSError as error:
         raise ConfigError(f"cannot read: {error.strerror}", path) from None
+
+
+def toml_syntax_message(error: str, source: bytes) -> str:
+    """tomllib's error as the volunteer needs it: where, what TOML wanted, the line and a caret."""
+    match = _TOML_WHERE.match(error)
+    parser_text = match.group("message") if match else error
+    wanted = next((text for prefix, text in _TOML_WANTED if parser_text.startswith(prefix)), parser_text)
+    lines = source.decode("utf-8", "replace").splitlines() or [""]
+    if match and match.group("line"):
+        number, column = int(match.group("line")), int(match.group("column"))
+    else:   # at the end of the document: point after the last line with text
+        number = max((i for i, line in enumerate(lines, 1) if line.strip()), default=1)
+        column = len(lines[number - 1]) + 1
+    line = lines[number - 1].expandtabs(1) if number <= len(lines) else ""
+    start = max(0, column - 60)   # keep the caret on screen for a long line
+    return (f"line {number}, column {column}: invalid TOML: {wanted}\n"
+            f"    {line[start:start + 100]}\n    {' ' * (column - 1 - start)}^")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean "title"?)`` when a known word is close to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.7)
+    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def _check(table: Mapping[str, Any], allowed: Mapping[str, type], file: Path, prefix: str = "") -> None:
@@ -46,7 +102,8 @@ def _check(table: Mapping[str, Any], allowed: Mapping[str, type], file: Path, pr
                 "credentials never live in this file; use the AWS chain "
                 "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)", file, name)
         if key not in allowed:
-            raise ConfigError(f"unknown key (allowed: {', '.join(sorted(allowed))})", file, name)
+            hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(sorted(allowed))})"
+            raise ConfigError(f'unknown key "{key}"{hint}', file, name)
         if not isinstance(value, allowed[key]):
             raise ConfigError(f"must be a {allowed[key].__name__}, not {type(value).__name__}", file, name)
 

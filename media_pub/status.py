@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 from media_pub import site
 from media_pub.build import BuildState
 from media_pub.model import Settings
-from media_pub.project.load import load_project
+from media_pub.project.load import load_project, untracked_media
 
-STATES = ("draft", "scheduled", "new", "changed", "built", "published")
+# untracked: a recording in episodes/<show>/ with no sidecar, which build cannot see.
+STATES = ("untracked", "draft", "scheduled", "new", "changed", "built", "published")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class EpisodeStatus:
     state: str
     published: str
     media_key: str | None
+    source: str | None = None      # untracked: the recording, relative to the project
 
 
 def published_record(settings: Settings) -> dict[str, str]:
@@ -33,14 +36,18 @@ def published_record(settings: Settings) -> dict[str, str]:
         return {}
 
 
-def project_status(settings: Settings, shows=(), now: datetime | None = None) -> list[EpisodeStatus]:
+def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None) -> list[EpisodeStatus]:
     """The state of every episode, newest first within each show."""
     now = now or datetime.now(timezone.utc)
     project = load_project(settings, shows)
     build_state = BuildState(settings.state_dir / "build.json")
     published = published_record(settings)
+    untracked = untracked_media(project)
     rows = []
     for show in project.shows:
+        for path in untracked.get(show.slug, ()):
+            rows.append(EpisodeStatus(show.slug, path.name, "", "untracked", "", None,
+                                      path.relative_to(settings.project).as_posix()))
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"

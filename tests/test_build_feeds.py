@@ -96,11 +96,21 @@ def test_build_writes_feeds_that_podcast_clients_read(project: Path):
 
 
 def test_podcast_guid_follows_the_uuid5_rule_and_is_written_back(project: Path):
+    import uuid
+    rule = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+    # A placeholder host (example.org) is not the show's identity: the guid is in the
+    # feed, computed by the rule, but not written back.
     run(project, "build")
     root = etree.fromstring((project / "public/feeds/demo.xml").read_bytes())
     guid = root.findtext("channel/podcast:guid", namespaces=NS)
-    import uuid
-    assert guid == str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "media.example.org/feeds/demo.xml"))
+    assert guid == str(uuid.uuid5(rule, "media.example.org/feeds/demo.xml"))
+    assert "guid" not in (project / "feeds/demo.toml").read_text()
+    # The real public URL is: written back once.
+    write_site(project, "https://media.ourcharity.org.uk/")
+    run(project, "build")
+    root = etree.fromstring((project / "public/feeds/demo.xml").read_bytes())
+    guid = root.findtext("channel/podcast:guid", namespaces=NS)
+    assert guid == str(uuid.uuid5(rule, "media.ourcharity.org.uk/feeds/demo.xml"))
     assert f'guid = "{guid}"' in (project / "feeds/demo.toml").read_text()
 
 

@@ -22,11 +22,15 @@ from media_pub.checks import Severity, check_build, gate_publish
 def template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("template") / "project"
     root.mkdir()
-    write_site(root)
-    make_show(root)
+    # A show ready to go live: its own addresses (no example.org placeholders) and notes.
+    write_site(root, "https://media.testnetwork.org.uk/")
+    show = make_show(root)
     make_image(root / "feeds/art/demo.jpg", size=3000)   # directory-ready: Apple asks for 3000 px
-    make_episode(root, "demo", "one", title="One", extra='description = "Notes with a [link](https://example.org)."\n')
-    make_episode(root, "demo", "two", title="Two", published="2026-02-01T09:00:00Z", media_suffix=".m4a")
+    show.write_text(show.read_text().replace("example.org", "testnetwork.org.uk"))
+    make_episode(root, "demo", "one", title="One",
+                 extra='description = "Notes with a [link](https://testnetwork.org.uk)."\n')
+    make_episode(root, "demo", "two", title="Two", published="2026-02-01T09:00:00Z", media_suffix=".m4a",
+                 extra='description = "More notes."\n')
     return root
 
 

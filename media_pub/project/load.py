@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import media_pub
-from media_pub.config import read_toml
+from media_pub.config import did_you_mean, read_toml
 from media_pub.errors import ConfigError, MediaError
 from media_pub.media import images
 from media_pub.media.probe import MEDIA_EXTENSIONS, ProbeCache
@@ -44,6 +44,7 @@ from media_pub.model import (
     UpdateFrequency,
 )
 from media_pub.outputs.notes import clean_text, notes_text
+from media_pub.project.taxonomy import GROUPS, ROLES, group_for, groups_of
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
@@ -86,11 +87,18 @@ class _Table:
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(message, self.file, self.prefix + key)
 
+    def missing(self, key: str, message: str = "is required") -> ConfigError:
+        """``key`` is not there: a typo of it (``titel``) is the likelier story, so say that."""
+        typos = [k for k in self.data if k not in self.seen and did_you_mean(k, [key])]
+        if typos:
+            return self.error(typos[0], f'unknown key "{typos[0]}" (did you mean "{key}"?)')
+        return self.error(key, message)
+
     def get(self, key: str, kinds: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
         self.seen.add(key)
         if key not in self.data:
             if required:
-                raise self.error(key, "is required")
+                raise self.missing(key)
             return default
         value = self.data[key]
         # bool is an int in Python: keep them apart in both directions.
@@ -150,16 +158,18 @@ class _Table:
     def tables(self, key: str) -> list[_Table]:
         values = self.get(key, list, [])
         out = []
-        for index, value in enumerate(values):
+        # Numbered from 1 in messages: the volunteer counts "the third chapter", not index 2.
+        for number, value in enumerate(values, 1):
             if not isinstance(value, dict):
-                raise self.error(f"{key}[{index}]", "must be a table such as { name = \"...\" }")
-            out.append(_Table(value, self.file, f"{self.prefix}{key}[{index}]."))
+                raise self.error(f"{key}[{number}]", "must be a table such as { name = \"...\" }")
+            out.append(_Table(value, self.file, f"{self.prefix}{key}[{number}]."))
         return out
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.seen)
         if unknown:
-            raise self.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(self.seen))})")
+            hint = did_you_mean(unknown[0], self.seen) or f" (known keys: {', '.join(sorted(self.seen))})"
+            raise self.error(unknown[0], f'unknown key "{unknown[0]}"{hint}')
 
 
 def _url_problem(value: str) -> str | None:
@@ -256,16 +266,22 @@ def image_path(project: Path, base: Path, value: str, file: Path, field: str) ->
 
 # --- shows -----------------------------------------------------------------------------
 
-def _persons(table: _Table, key: str) -> tuple[Person, ...]:
+def _persons(table: _Table, key: str, medium: Medium) -> tuple[Person, ...]:
     persons = []
     for item in table.tables(key):
-        persons.append(Person(
-            name=item.text("name", required=True, limit=128),
-            role=(item.text("role") or "host").lower(),
-            group=(item.text("group") or "cast").lower(),
-            img=item.url("img"),
-            href=item.url("href"),
-        ))
+        name = item.text("name", required=True, limit=128)
+        role = (item.text("role") or "host").lower()
+        if role not in ROLES:
+            hint = did_you_mean(role, ROLES) or " (e.g. host, co-host, guest, producer, narrator)"
+            raise item.error("role", f"{role!r} is not a Podcast Taxonomy role{hint}")
+        group = (item.text("group") or group_for(role, video=medium.is_video)).lower()
+        if group not in GROUPS:
+            hint = did_you_mean(group, GROUPS) or f" (for {role}: {', '.join(groups_of(role))})"
+            raise item.error("group", f"{group!r} is not a Podcast Taxonomy group{hint}")
+        if group not in groups_of(role):
+            raise item.error("group", f"{role!r} is not in the {group!r} group (it is in "
+                             f"{', '.join(groups_of(role))}); leave group out and media-pub picks it")
+        persons.append(Person(name=name, role=role, group=group, img=item.url("img"), href=item.url("href")))
         item.finish()
     return tuple(persons)
 
@@ -350,7 +366,7 @@ def load_show(project: Path, path: Path) -> Show:
         guid=guid,
         copyright=data.text("copyright"),
         locked=data.get("locked", bool, True),
-        persons=_persons(data, "persons"),
+        persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
         **_namespace(data),
     )
@@ -443,7 +459,7 @@ def _find_media(sidecar: Path) -> str | None:
     return None
 
 
-def _tag_datetime(value: str) -> datetime | None:
+def tag_datetime(value: str) -> datetime | None:
     """A date from a media tag. ID3 and MP4 dates carry no zone, so they are read as UTC;
     a year alone is not enough (the sidecar's ``published`` must say)."""
     text = value.strip().replace(" ", "T")
@@ -460,7 +476,7 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
     data = _Table(read_toml(path), path)
     media_name = data.get("media", str) or _find_media(path)
     if media_name is None:
-        raise ConfigError(f"is required (no media file named {path.stem}.* beside the sidecar)", path, "media")
+        raise data.missing("media", f"is required (no media file named {path.stem}.* beside the sidecar)")
     media = safe_path(project, path.parent, media_name, path, "media")
     try:
         info = probe(media)
@@ -471,17 +487,18 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
 
     title = data.text("title", limit=255) or clean_text(info.tags.get("title", ""))
     if not title:
-        raise ConfigError("is required (the media file has no title tag either)", path, "title")
+        raise data.missing("title", "is required (the media file has no title tag either)")
     if "published" in data.data:
         published = parse_datetime(data.get("published", (datetime, date, time, str)), path, "published")
     else:
-        published = _tag_datetime(info.tags.get("date", ""))
+        published = tag_datetime(info.tags.get("date", ""))
         if published is None:
-            raise ConfigError("is required (the media file has no full date tag with a zone either); "
-                              "e.g. published = 2026-11-20T09:00:00Z", path, "published")
+            raise data.missing("published", "is required (the media file has no full date tag either); "
+                               "e.g. published = 2026-11-20T09:00:00Z")
     chapters = []
-    for index, item in enumerate(data.tables("chapters")):
-        start = parse_timestamp(item.get("start", (str, int, float), required=True), path, f"chapters[{index}].start")
+    for number, item in enumerate(data.tables("chapters"), 1):
+        start = parse_timestamp(item.get("start", (str, int, float), required=True), path,
+                                f"chapters[{number}].start")
         if start >= info.duration:
             raise item.error("start", f"is past the end of the media ({info.duration:.0f} s)")
         chapters.append(Chapter(start=start, title=item.text("title", required=True),
@@ -516,7 +533,7 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
         transcript=(safe_path(project, path.parent, transcript, path, "transcript", TRANSCRIPT_EXTENSIONS)
                     if transcript else None),
         chapters=tuple(sorted(chapters, key=lambda c: c.start)),
-        persons=_persons(data, "persons"),
+        persons=_persons(data, "persons", show.medium),
         guid=guid.strip() if guid else None,
         link=link,
     )
@@ -602,6 +619,25 @@ class EpisodeCache:
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
             self.dirty = False
+
+
+def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
+    """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
+
+    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    """
+    found: dict[str, tuple[Path, ...]] = {}
+    for show in project.shows:
+        folder = project.settings.project / EPISODES_DIR / show.path.stem
+        if not folder.is_dir():
+            continue
+        used = {episode.media.resolve() for episode in project.episodes[show.slug]}
+        used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
+        found[show.slug] = tuple(sorted(
+            path for path in folder.rglob("*")
+            if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
+            and path.is_file() and path.resolve() not in used))
+    return {slug: paths for slug, paths in found.items() if paths}
 
 
 def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: ProbeCache | None = None) -> Project:
