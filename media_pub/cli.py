@@ -420,7 +420,10 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 
         findings += check_sources(load_project(settings, shows))   # the files to edit, first
         findings += delivery_findings(settings.project, report.warnings)
-        findings += validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images)
+        from media_pub.checks.locate import in_project_terms
+
+        findings += in_project_terms(validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images),
+                                     report.shows, settings.project)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)

@@ -213,7 +213,7 @@ def test_show_artwork_under_1400_px_stays_an_error_with_the_fix(template, tmp_pa
     Image.new("RGB", (900, 900), (1, 2, 3)).save(root / "feeds/art/demo.jpg")
     result = run(root, "validate", "demo")
     assert result.exit_code == 1
-    assert ("ERROR apple.artwork.size feeds/demo.xml:channel/itunes:image: 900x900; Apple takes 1400 to 3000 px "
+    assert ("ERROR apple.artwork.size feeds/demo.toml:artwork: 900x900; Apple takes 1400 to 3000 px "
             "(fix: export it at 3000x3000)") in result.stdout.splitlines(), result.output
     assert "Traceback" not in result.output
 

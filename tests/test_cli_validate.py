@@ -66,7 +66,7 @@ def test_artwork_too_small_fails_with_the_rule(project: Path):
     result = run(project, "demo")
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
-    assert lines == [("ERROR apple.artwork.size feeds/demo.xml:channel/itunes:image: 800x800; Apple takes "
+    assert lines == [("ERROR apple.artwork.size feeds/demo.toml:artwork: 800x800; Apple takes "
                      "1400 to 3000 px (fix: export it at 3000x3000)")]
     assert "Traceback" not in result.output
 
@@ -78,9 +78,9 @@ def test_json_output_is_one_document(project: Path):
     data = json.loads(result.stdout)
     assert data["errors"] == 1 and data["warnings"] == 0
     (finding,) = data["findings"]
-    assert finding == {"rule": "apple.artwork.size", "severity": "error", "element": "channel/itunes:image",
+    assert finding == {"rule": "apple.artwork.size", "severity": "error", "element": "artwork",
                        "message": "800x800; Apple takes 1400 to 3000 px", "fix": "export it at 3000x3000",
-                       "file": "feeds/demo.xml"}
+                       "file": "feeds/demo.toml", "feed": "feeds/demo.xml:channel/itunes:image"}
 
 
 def test_any_feed_file_with_warnings_passes(project: Path, tmp_path: Path):

@@ -164,7 +164,8 @@ def test_validate_warns_when_a_video_episode_has_no_captions(tmp_path):
     make_episode(tmp_path, "films", "one", media_suffix=".mp4", video=True)
     result = run(tmp_path, "validate", "films")
     assert result.exit_code == 0, result.output
-    assert any(line.startswith("WARNING directory.captions feeds/films.xml:item[1]") for line in
+    assert any(line.startswith("WARNING directory.captions episodes/films/one.toml:transcript: a video episode "
+                               "without captions") for line in
                result.stdout.splitlines()), result.stdout
 
 

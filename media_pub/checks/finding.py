@@ -22,6 +22,7 @@ class Finding:
     message: str
     fix: str
     file: str | None = None   # the feed, when several are checked together (check_build)
+    feed: str | None = None   # ``feed:element`` when file and element name the TOML file and key
 
     def line(self) -> str:
         """``SEVERITY rule [file:]element: message (fix: ...)``, the CLI's one line."""
@@ -31,6 +32,8 @@ class Finding:
     def to_dict(self) -> dict[str, str | None]:
         data = asdict(self)
         data["severity"] = self.severity.value
+        if data["feed"] is None:
+            del data["feed"]   # only findings re-pointed at a TOML key carry it
         return data
 
 

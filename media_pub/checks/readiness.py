@@ -59,6 +59,6 @@ def check_captions(item: etree._Element, where: str) -> Iterator[Finding]:
 def check_channel(channel: etree._Element) -> Iterator[Finding]:
     types = [(enclosure.get("type") or "").strip() for enclosure in channel.iter("enclosure")]
     if any(kind.startswith("video/") for kind in types):
-        yield Finding("directory.youtube.video", Severity.WARNING, "channel",
+        yield Finding("directory.youtube.video", Severity.WARNING, "channel/podcast:medium",
                       f"a video feed; {YOUTUBE_RSS}",
                       "upload the videos to YouTube itself, and leave this feed out of YouTube's RSS import")

@@ -100,7 +100,8 @@ def _read_json(text: str) -> tuple[Cue, ...]:
             raise TranscriptError(f"segments[{index}] is not an object")
         start, end, body = segment.get("startTime"), segment.get("endTime"), segment.get("body")
         speaker = segment.get("speaker")
-        if not _number(start) or (end is not None and not _number(end)) or not isinstance(body, str):
+        if (not isinstance(start, (int, float)) or not _number(start) or (end is not None and not _number(end))
+                or not isinstance(body, str)):
             raise TranscriptError(f"segments[{index}] needs a numeric startTime and a text body")
         if speaker is not None and not isinstance(speaker, str):
             raise TranscriptError(f"segments[{index}].speaker is not text")
