@@ -210,7 +210,7 @@ def build(
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
         feeds_fingerprint = fingerprints[show.slug] = repr((
             media_pub.__version__, settings.base_url, built.artwork_key, show.guid,
-            [d.image_key for d in built.episodes],
+            built.image_versions, [d.image_key for d in built.episodes],
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
@@ -343,12 +343,14 @@ def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
 
 
 def _place_image(out_dir: Path, image: images.DeliveredImage | None, report: BuildReport, keep: set[str],
-                 key_for: Callable[[str], str]) -> tuple[str | None, tuple[tuple[int, str], ...]]:
+                 key_for: Callable[[str], str], placed: list[tuple[str, images.DeliveredImage]],
+                 ) -> tuple[str | None, tuple[tuple[int, str], ...]]:
     """Place a delivered image at ``key_for(extension)`` and its renditions beside it."""
     if image is None:
         return None, ()
     key = key_for(image.extension)
     _place(out_dir, key, image.path, report)
+    placed.append((key, image))
     renditions = tuple((px, site.rendition_key(key, px)) for px in sorted(image.renditions))
     for px, small in renditions:
         _place(out_dir, small, image.renditions[px], report)
@@ -360,8 +362,9 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
                 outcomes: dict[str, DeliveryOutcome], art: dict[str, images.DeliveredImage | None],
                 texts: dict[str, dict[str, bytes]], report: BuildReport, keep: set[str]) -> BuiltShow:
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
+    placed: list[tuple[str, images.DeliveredImage]] = []
     artwork_key, artwork_renditions = _place_image(out_dir, art.get(show.slug), report, keep,
-                                                   partial(site.artwork_key, show.slug))
+                                                   partial(site.artwork_key, show.slug), placed)
     delivered = []
     for episode in live:
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
@@ -371,7 +374,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         _place(out_dir, media_key, outcome.path, report)
         image_key, image_renditions = _place_image(
             out_dir, art.get(f"{show.slug}/{episode.slug}"), report, keep,
-            partial(site.episode_image_key, show.slug, episode.slug))
+            partial(site.episode_image_key, show.slug, episode.slug), placed)
         chapters_key = None
         if episode.chapters:
             chapters_key = site.chapters_key(show.slug, episode.slug)
@@ -401,8 +404,9 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             peaks_key=peaks_key,
             image_renditions=image_renditions,
         ))
+    versions = tuple((key, image.sha256[:8]) for key, image in placed)
     return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered),
-                     artwork_renditions=artwork_renditions)
+                     artwork_renditions=artwork_renditions, image_versions=versions)
 
 
 def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: BuildReport) -> str | None:

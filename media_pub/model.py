@@ -317,7 +317,8 @@ class BuiltShow:
     show: Show
     artwork_key: str | None
     episodes: tuple[Delivered, ...]   # live episodes, newest first
-    artwork_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the show artwork's small JPEGs
+    artwork_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the show artwork's smaller copies
+    image_versions: tuple[tuple[str, str], ...] = ()   # (key, first 8 hex of sha256) of each delivered image
 
     def rendition(self, px: int) -> str | None:
         """The key of the smallest rendition of the show artwork at least ``px`` wide."""

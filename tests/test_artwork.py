@@ -7,6 +7,7 @@ episode with no image at all); it validates with warnings, not errors, and publi
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -89,7 +90,7 @@ def delivered(root: Path, key: str) -> Image.Image:
 
 
 def test_a_project_whose_only_problems_delivery_fixes_validates_with_warnings(built):
-    root, _, result = built
+    _, _, result = built
     assert result.exit_code == 0, result.output
     assert "ERROR" not in result.stdout
     warned = [line for line in result.stdout.splitlines() if line.startswith("WARNING delivery.fixed")]
@@ -162,18 +163,23 @@ def test_every_item_carries_artwork_in_rss_and_json(built):
     root, _, _ = built
     xml = (root / "public/feeds/demo.xml").read_bytes()
     channel = etree.fromstring(xml).find("channel")
-    images = {item.findtext("title"): item.find(f"{{{ITUNES}}}image").get("href") for item in channel.iter("item")}
+    images = {item.findtext("title"): item.find(f"{{{ITUNES}}}image").get("href").split("?v=")[0]
+              for item in channel.iter("item")}
     assert images == {
         "Alpha": BASE + "art/demo/e1-alpha.jpg", "Small": BASE + "art/demo/e2-small.jpg",
         "Wide": BASE + "art/demo/e3-wide.png", "Embedded": BASE + "art/demo/e4-embedded.jpg",
         "Plain": BASE + "art/demo.jpg"}
+    # Each URL carries the delivered image's version, so a changed image gets a new URL (Apple).
+    show_href = channel.find(f"{{{ITUNES}}}image").get("href")
+    digest = hashlib.sha256((root / "public/art/demo.jpg").read_bytes()).hexdigest()
+    assert show_href == f"{BASE}art/demo.jpg?v={digest[:8]}"
     parsed = podcastparser.parse(BASE + "feeds/demo.xml", io.BytesIO(xml))
     assert all(episode["episode_art_url"] for episode in parsed["episodes"])
     assert all(entry.get("image", {}).get("href") for entry in feedparser.parse(xml).entries)
     import json
 
     items = json.loads((root / "public/feeds/demo.json").read_bytes())["items"]
-    assert all(item["image"].startswith(BASE + "art/") for item in items)
+    assert all(item["image"].startswith(BASE + "art/") and "?v=" in item["image"] for item in items)
 
 
 def test_embedded_cover_art_is_the_delivered_image(built):

@@ -160,7 +160,7 @@ def test_a_custom_licence_needs_its_url(template, tmp_path):
 
 
 @pytest.mark.parametrize(("keys", "where", "says"), [
-    ('funding = [ { url = "javascript:alert(1)", title = "x" } ]', "feeds/demo.toml: funding[0].url",
+    ('funding = [ { url = "javascript:alert(1)", title = "x" } ]', "feeds/demo.toml: funding[1].url",
      "not an absolute http(s) URL"),
     ('license = "CC-BY-SA-4.0"', "feeds/demo.toml: license", "not in the namespace's licence list"),
     ('analytics_prefix = "https://op3.dev/e"', "feeds/demo.toml: analytics_prefix", "must end with /"),
@@ -185,7 +185,7 @@ def test_a_bad_person_link_names_the_sidecar_and_key(template, tmp_path):
     make_episode(root, "demo", "002-bad", extra='persons = [ { name = "A", role = "guest", href = "javascript:x" } ]\n')
     result = run(root, "build")
     assert result.exit_code == 1
-    assert "episodes/demo/002-bad.toml: persons[0].href" in result.stderr
+    assert "episodes/demo/002-bad.toml: persons[1].href" in result.stderr
 
 
 class Hub(http.server.BaseHTTPRequestHandler):

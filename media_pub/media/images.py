@@ -34,7 +34,7 @@ MAX_BYTES = 512 * 1024             # PRX/Spotify: about 512 KB
 MIN_QUALITY, MAX_QUALITY = 70, 95  # SPEC 5.2: 70 or more; Pillow: avoid above 95
 RENDITIONS = (96, 192, 400)        # player thumbnails, px (1x and 2x of 48/96/200 px slots), same format
 RENDITION_QUALITY = 85             # Lighthouse's reference quality
-RECIPE = 2                         # bump when the delivered bytes change for the same source
+RECIPE = 3                         # bump when the delivered bytes change for the same source
 FORMATS = {"JPEG": ".jpg", "PNG": ".png"}   # what Apple takes, and the extension each must have
 _BACKGROUND = (255, 255, 255)
 
@@ -77,6 +77,7 @@ class DeliveredImage:
     renditions: dict[int, Path]          # px -> cached smaller copy, in the same format
     changes: tuple[str, ...] = ()        # "scaled 600 px up to 1400 px", "centre-cropped"...
     warnings: tuple[str, ...] = ()       # what a volunteer should still fix at the source
+    sha256: str = ""                     # of the delivered bytes (feeds version their URLs with it)
 
 
 def _open(data: bytes, what: Path | str) -> Image.Image:
@@ -295,9 +296,11 @@ def _store(folder: Path, record: Path, encoded: bytes, image: Image.Image, exten
             image.save(buffer, "JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=px >= 400)
         small[px] = folder / f"{px}{extension}"
         write_atomic(small[px], buffer.getvalue())
-    delivered = DeliveredImage(folder / f"image{extension}", extension, side, small, tuple(changes), tuple(notes))
+    digest = hashlib.sha256(encoded).hexdigest()
+    delivered = DeliveredImage(folder / f"image{extension}", extension, side, small, tuple(changes), tuple(notes),
+                               digest)
     write_atomic(record, json.dumps({"extension": extension, "size": delivered.size, "renditions": sorted(small),
-                                     "changes": changes, "warnings": notes}).encode())
+                                     "changes": changes, "warnings": notes, "sha256": digest}).encode())
     return delivered
 
 
@@ -308,7 +311,8 @@ def _cached(folder: Path, record: Path) -> DeliveredImage | None:
         extension = str(data["extension"])
         small = {int(px): folder / f"{int(px)}{extension}" for px in data["renditions"]}
         result = DeliveredImage(folder / f"image{extension}", extension, int(data["size"]), small,
-                                tuple(map(str, data["changes"])), tuple(map(str, data["warnings"])))
+                                tuple(map(str, data["changes"])), tuple(map(str, data["warnings"])),
+                                str(data["sha256"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not result.path.is_file() or not all(p.is_file() for p in small.values()):

@@ -79,6 +79,8 @@ class PodcastChannel(BaseExtension):
         if v.get("owner_email"):
             locked.attrib["owner"] = v["owner_email"]
         xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = v["medium"]
+        if v["image_url"]:
+            xml_elem(f"{{{ITUNES_NS}}}image", channel).attrib["href"] = v["image_url"]
         _persons(channel, v["persons"])
         _namespace_channel(channel, v["show"], v["trailers"])
         return rss_feed
@@ -125,6 +127,13 @@ def _namespace_channel(channel: Any, show: Show, trailers: Sequence[dict[str, st
         element.attrib.update({k: v for k, v in trailer.items() if k != "title"})
 
 
+def art_url(settings: Settings, built: BuiltShow, key: str) -> str:
+    """An image's URL in the feeds, with ``?v=<first 8 hex of its sha256>``: the contract fixes
+    the key, and Apple asks for a new URL when artwork changes (STANDARDS 9.2)."""
+    version = dict(built.image_versions).get(key)
+    return settings.url(key) + (f"?v={version}" if version else "")
+
+
 def enclosure_url(settings: Settings, show: Show, key: str) -> str:
     """The media URL feeds give apps: through the show's analytics prefix when it has one.
 
@@ -165,6 +174,8 @@ class PodcastItem(BaseEntryExtension):
         if v["full_html"]:
             xml_elem(f"{{{CONTENT_NS}}}encoded", item).text = CDATA(v["full_html"])
         xml_elem(f"{{{ITUNES_NS}}}duration", item).text = str(round(v["duration"]))
+        if v["image_url"]:
+            xml_elem(f"{{{ITUNES_NS}}}image", item).attrib["href"] = v["image_url"]
         if v["explicit"] is not None:
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(v["explicit"])
         if v["season"] is not None:
@@ -223,10 +234,9 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
     fg.lastBuildDate(last_build_date(built))
     if show.copyright:
         fg.copyright(show.copyright)
-    artwork_url = settings.url(built.artwork_key) if built.artwork_key else None
+    artwork_url = art_url(settings, built, built.artwork_key) if built.artwork_key else None
     if artwork_url:
         fg.image(url=artwork_url, title=show.title, link=show_link(settings, show))
-        fg.podcast.itunes_image(artwork_url)
     fg.podcast.itunes_author(show.author)
     if show.owner:
         fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
@@ -241,6 +251,7 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
         "medium": show.medium.value,
         "persons": show.persons,
         "show": show,
+        "image_url": artwork_url,   # itunes:image written here: feedgen refuses a URL with a query
         "trailers": _trailers(settings, built),
     }
     for delivered in built.episodes:
@@ -266,8 +277,6 @@ def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered
     entry.enclosure(enclosure_url(settings, show, delivered.media_key), str(delivered.media_bytes),
                     delivered.media_type)
     image_key = built.image_key(delivered)
-    if image_key:
-        entry.podcast.itunes_image(settings.url(image_key))
     entry.podcast.itunes_author(show.author)
     if episode.season is not None:
         entry.podcast.itunes_season(episode.season)
@@ -276,6 +285,7 @@ def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered
     entry.podcast.itunes_episode_type(episode.episode_type.value)
     entry.mediapub.values = {
         "full_html": html if short != html else None,
+        "image_url": art_url(settings, built, image_key) if image_key else None,
         "duration": delivered.duration,
         "explicit": episode.explicit if episode.explicit is not None else show.explicit,
         "season": episode.season,
@@ -311,7 +321,7 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
         "authors": [{"name": show.author}],
     }
     if built.artwork_key:
-        feed["icon"] = settings.url(built.artwork_key)
+        feed["icon"] = art_url(settings, built, built.artwork_key)
     if show.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": show.websub_hub}]
     feed["_podcast"] = {
@@ -341,7 +351,7 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
         }
         image_key = built.image_key(delivered)
         if image_key:
-            item["image"] = settings.url(image_key)
+            item["image"] = art_url(settings, built, image_key)
         extra: dict[str, Any] = {"episode_type": episode.episode_type.value}
         if episode.season is not None:
             extra["season"] = episode.season
