@@ -479,6 +479,10 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     from media_pub.checks import gate_publish, has_errors
 
     findings = gate_publish(settings, shows, force=force)   # a feed with errors: FeedError, nothing uploaded
+    if not dry_run:
+        from media_pub.checks.locate import in_project_terms
+
+        findings = in_project_terms(findings, built.shows, settings.project)
     for finding in findings:
         click.echo(finding.line(), err=True)
     if has_errors(findings):
