@@ -208,7 +208,7 @@ def test_video_captions_load_in_chromium(tmp_path):
     assert "<v Gerard Drennan>" in cues[0][1] or "If there is trauma" in cues[0][1]
 
 
-def test_the_sample_video_episodes_carry_captions(tmp_path):
+def test_the_samples_have_artwork_on_every_item_and_captions_on_every_video(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     for name in ("feeds", "episodes"):
         shutil.copytree(repo / name, tmp_path / name)
@@ -217,6 +217,8 @@ def test_the_sample_video_episodes_carry_captions(tmp_path):
     for feed in (tmp_path / "public/feeds").glob("*.xml"):
         root = etree.fromstring(feed.read_bytes())
         for item in root.iter("item"):
+            image = item.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image")
+            assert image is not None and image.get("href"), (feed.name, item.findtext("title"))
             if item.find("enclosure").get("type", "").startswith("video/"):
                 captions = [t for t in item.findall("podcast:transcript", NS) if t.get("rel") == "captions"]
                 assert captions, (feed.name, item.findtext("title"))
