@@ -10,6 +10,7 @@ import json
 import shutil
 import threading
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs
 
 import feedparser
@@ -189,10 +190,10 @@ def test_a_bad_person_link_names_the_sidecar_and_key(template, tmp_path):
 
 
 class Hub(http.server.BaseHTTPRequestHandler):
-    posts: list[dict[str, list[str]]] = []
+    posts: ClassVar[list[dict[str, list[str]]]] = []
     status = 204
 
-    def do_POST(self) -> None:   # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:   # http.server's name for it
         length = int(self.headers["Content-Length"])
         type(self).posts.append(parse_qs(self.rfile.read(length).decode()))
         self.send_response(type(self).status)

@@ -71,7 +71,7 @@ def test_srt_is_numbered_with_commas_and_names_the_speaker_when_it_changes():
 
 def test_json_word_timings_become_caption_cues():
     words = [{"speaker": "Ann", "startTime": i * 0.3, "endTime": i * 0.3 + 0.25, "body": w}
-             for i, w in enumerate("we are here to listen and to learn".split())]
+             for i, w in enumerate(["we", "are", "here", "to", "listen", "and", "to", "learn"])]
     words.append({"speaker": "Bo", "startTime": 3.0, "endTime": 3.5, "body": "Yes."})
     cues = transcripts.read(json.dumps({"version": "1.0.0", "segments": words}).encode(), ".json")
     assert [(c.text, c.speaker) for c in cues] == [("we are here to listen and to learn", "Ann"), ("Yes.", "Bo")]
