@@ -422,8 +422,8 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
         findings += delivery_findings(settings.project, report.warnings)
         from media_pub.checks.locate import in_project_terms
 
-        findings += in_project_terms(validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images),
-                                     report.shows, settings.project)
+        findings += in_project_terms(validate_outputs(settings, keys, report.out_dir, fetch_images=fetch_images,
+                                                      readiness=True), report.shows, settings.project)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)

@@ -78,9 +78,12 @@ def gate_publish(settings: Settings, shows: Iterable[str] = (), *, force: bool =
 
 
 def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | None = None,
-                     fetch_images: bool = False) -> list[Finding]:
-    """Validate the feeds at these keys of the build directory, with the directory-readiness
-    warnings; findings name their key."""
+                     fetch_images: bool = False, readiness: bool = False) -> list[Finding]:
+    """Validate the feeds at these keys of the build directory; findings name their key.
+
+    ``readiness`` adds the directory-readiness warnings (``validate`` shows them; the
+    publish gate leaves them out, as they never block and publish is not the time to read them).
+    """
     root = build_dir or settings.out_dir
     # Published media rarely changes: read each file's facts once, then by size and mtime.
     probes = ProbeCache(settings.state_dir / "probe.json")
@@ -93,7 +96,7 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
             continue
         findings += [_with_file(f, key) for f in validate_path(path, build_dir=root, base_url=settings.base_url,
                                                                 fetch_images=fetch_images, probe_cache=probes,
-                                                                readiness=True)]
+                                                                readiness=readiness)]
     probes.save()
     return findings
 
