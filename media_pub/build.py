@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -21,17 +21,19 @@ import media_pub
 from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
+from media_pub.outputs.site_pages import write_site
 from media_pub.errors import ConfigError, MediaError, MediaPubError
-from media_pub.fsutil import StateFile, place_file, write_atomic
+from media_pub.fsutil import place_file, write_atomic
 from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media import images
 from media_pub.media.probe import extract_artwork
 from media_pub import site
-from media_pub.model import BuiltShow, Delivered, Episode, Loudness, Settings, Show
+from media_pub.model import BuiltShow, Delivered, Episode, Settings, Show
 from media_pub.outputs import transcripts
 from media_pub.outputs.notes import notes_text
 from media_pub.project.load import Project, load_project, untracked_media
+from media_pub.state import BuildState, DeliveryRecord
 
 
 @dataclass(frozen=True)
@@ -61,62 +63,6 @@ class BuildReport:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-
-class BuildState(StateFile):
-    """What earlier builds delivered, keyed by episode: lets a no-op build skip hashing.
-
-    An entry is reused only when the source's size and mtime and the job's fingerprint
-    (delivery settings and tags) are unchanged and the cached output still exists.
-    """
-
-    @staticmethod
-    def show_part(show: Show) -> str:
-        """What every episode's delivery shares: the delivery settings and show artwork."""
-        parts: list[object] = [show.delivery]
-        if show.artwork:
-            art = show.artwork.stat()
-            parts += [art.st_size, art.st_mtime_ns]
-        return repr(parts)
-
-    @staticmethod
-    def fingerprint(show_part: str, stamp: tuple | None) -> str:
-        """The delivered file depends only on the show file, the sidecar, the media and
-        artwork: their sizes and mtimes (the loader's stamp) identify its inputs."""
-        return show_part + repr(stamp)
-
-    def lookup(self, key: str, fingerprint: str) -> DeliveryOutcome | None:
-        entry = self.entries.get(key)
-        if not entry or entry["fingerprint"] != fingerprint:
-            return None
-        path = Path(entry["path"])
-        if not path.exists():
-            return None
-        loudness = entry.get("loudness")
-        return DeliveryOutcome(key, path, cached=True, duration=entry["duration"],
-                               loudness=Loudness(**loudness) if loudness else None,
-                               normalization=entry.get("normalization"),
-                               peaks_record=path.with_suffix(".json") if entry.get("peaks") else None)
-
-    def record(self, key: str, fingerprint: str, outcome: DeliveryOutcome) -> None:
-        self.entries[key] = {
-            "fingerprint": fingerprint, "path": str(outcome.path),
-            "duration": outcome.duration, "normalization": outcome.normalization,
-            "loudness": asdict(outcome.loudness) if outcome.loudness else None,
-            # Only whether there are peaks: the delivery cache's record beside the file holds
-            # them, and copying 1,000 numbers per episode here made no-op builds slow.
-            "peaks": bool(outcome.peaks or outcome.peaks_record),
-        }
-        self.dirty = True
-
-    def outputs_unchanged(self, key: str, fingerprint: str, out_dir: Path, keys: Iterable[str]) -> bool:
-        """True when the outputs recorded under ``key`` were made from the same inputs."""
-        return self.entries.get(key, {}).get("fingerprint") == fingerprint and all(
-            (out_dir / k).exists() for k in keys)
-
-    def record_outputs(self, key: str, fingerprint: str) -> None:
-        if self.entries.get(key, {}).get("fingerprint") != fingerprint:
-            self.entries[key] = {"fingerprint": fingerprint}
-            self.dirty = True
 
 
 
@@ -153,7 +99,7 @@ def build(
     project = load_project(settings, shows)        # every check happens here, before output
     report = BuildReport(out_dir=out_dir)
     report.untracked = [(show, path) for show, paths in untracked_media(project).items() for path in paths]
-    state = BuildState(settings.state_dir / "build.json")
+    state = BuildState(settings.state_dir)
     # A guid made from a placeholder feed URL would be wrong for good: keep it unwritten.
     persist_show_guid = base_url_placeholder(settings) is None
 
@@ -175,9 +121,11 @@ def build(
         for episode in live:
             key = f"{show.slug}/{episode.slug}"
             fingerprint = state.fingerprint(show_part, project.stamps.get(episode.path))
-            hit = state.lookup(key, fingerprint)
+            hit = state.delivered(key, fingerprint)
             if hit:
-                outcomes[key] = hit
+                outcomes[key] = DeliveryOutcome(key, hit.path, cached=True, duration=hit.duration,
+                                                loudness=hit.loudness, normalization=hit.normalization,
+                                                peaks_record=hit.path.with_suffix(".json") if hit.has_peaks else None)
                 if progress:
                     progress(key, 1.0)
             else:
@@ -188,8 +136,10 @@ def build(
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):
         outcomes[job.key] = outcome
-        if outcome.error is None:
-            state.record(job.key, fingerprint, outcome)
+        if outcome.error is None and outcome.path is not None:
+            state.record_delivery(job.key, fingerprint, DeliveryRecord(
+                outcome.path, outcome.duration, outcome.loudness, outcome.normalization,
+                has_peaks=bool(outcome.peaks or outcome.peaks_record)))
     for key, outcome in outcomes.items():
         if outcome.error is not None:
             report.failed.append((key, outcome.error))
@@ -220,13 +170,22 @@ def build(
             state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
         embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
-        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir, (site.INDEX_KEY,)):
+        if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir,
+                                       (site.INDEX_KEY, site.SITE_INDEX_KEY)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now))
+            report.written.extend(write_site(settings, report.shows, out_dir, now))
             state.record_outputs(site.EMBED, embed_fingerprint)
         # Stale files go only now: until the new feeds and players are written, the
         # previous ones may still point at them, and a crash or Ctrl-C must leave those whole.
         for slug, keep in kept.items():
             _remove_stale(out_dir, slug, keep, report)
+    # Ownership: every key this build wrote, placed or rendered into out_dir is media-pub's;
+    # the sweep may delete only owned keys (BuildState.owned_keys).
+    made = [key for keep in kept.values() for key in keep]
+    if not report.failed:
+        made += [key for show, _ in plans for key in (show.feed_key, show.json_feed_key)]
+    state.record_written(out_dir, [*report.written, *made])
+    state.forget_written(out_dir, report.removed)
     state.save()
     report.seconds = time.monotonic() - started
     return report

@@ -25,8 +25,9 @@ from media_pub import config
 from media_pub.errors import ExitStatus, MediaPubError
 from media_pub.model import Settings
 
+# The CLI imports the pipeline only when a command runs; the type is for annotations.
 if TYPE_CHECKING:
-    from media_pub.build import BuildReport   # the CLI imports the pipeline only when a command runs
+    from media_pub.build import BuildReport
 
 log = logging.getLogger("media_pub")
 
@@ -373,7 +374,11 @@ def serve(ctx: Context, port: int) -> None:
     settings = ctx.settings()
     server = make_server(settings.out_dir, port, log=log.debug)
     say(f"Serving {settings.out_dir} at {server.url} (Ctrl-C to stop)")
-    say(f"Players: {server.url}embed/")
+    if (settings.out_dir / "index.html").is_file():
+        say(f"Website: {server.url}")
+    shows = sorted(p.parent.name for p in (settings.out_dir / "embed").glob("*/index.html"))
+    if shows:
+        say(f"Players: {server.url}embed/{shows[0]}/index.html")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

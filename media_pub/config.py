@@ -94,7 +94,8 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-def _check(table: Mapping[str, Any], allowed: Mapping[str, type], file: Path, prefix: str = "") -> None:
+def _check(table: Mapping[str, Any], allowed: Mapping[str, type], file: Path, prefix: str = "",
+           tables: Iterable[str] = ()) -> None:
     for key, value in table.items():
         name = prefix + key
         if key in _SECRET_KEYS:
@@ -102,7 +103,7 @@ def _check(table: Mapping[str, Any], allowed: Mapping[str, type], file: Path, pr
                 "credentials never live in this file; use the AWS chain "
                 "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)", file, name)
         if key not in allowed:
-            hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(sorted(allowed))})"
+            hint = did_you_mean(key, [*allowed, *tables]) or f" (allowed: {', '.join(sorted([*allowed, *tables]))})"
             raise ConfigError(f'unknown key "{key}"{hint}', file, name)
         if not isinstance(value, allowed[key]):
             raise ConfigError(f"must be a {allowed[key].__name__}, not {type(value).__name__}", file, name)
@@ -127,7 +128,7 @@ def load(project: Path, env: Mapping[str, str], overrides: Mapping[str, Any] | N
         storage = data.pop("storage", {})
         if not isinstance(storage, dict):
             raise ConfigError("must be a table ([storage])", config_path, "storage")
-        _check(data, _TOP_KEYS, config_path)
+        _check(data, _TOP_KEYS, config_path, tables=["storage"])
         _check(storage, _STORAGE_KEYS, config_path, "storage.")
         values.update(data)
         values.update({f"storage.{k}": v for k, v in storage.items()})

@@ -1,13 +1,13 @@
-"""Atomic, idempotent file writes, and the state files built on them: a reader never sees half a file, and an unchanged
-output is not touched (so mtimes, ETags and rsync-style tools see no change)."""
+"""Atomic, idempotent file writes: a reader never sees half a file, and an unchanged output
+is not touched (so mtimes, ETags and rsync-style tools see no change). The state files
+under ``.media-pub/`` are built on these in state.py."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -51,27 +51,7 @@ def place_file(source: Path, dest: Path) -> bool:
     return True
 
 
-class StateFile:
-    """A versioned JSON table of entries in media-pub's state folder.
-
-    Loaded once; a missing, damaged or older-version file starts empty (the caches it
-    holds are rebuilt). ``save`` writes atomically, and only when an entry changed.
-    """
-
-    VERSION = 1
-
-    def __init__(self, file: Path):
-        self.file = file
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        try:
-            data = json.loads(file.read_text("utf-8"))
-            if data.get("version") == self.VERSION:
-                self.entries = data["entries"]
-        except (OSError, ValueError, KeyError, AttributeError):
-            pass
-
-    def save(self) -> None:
-        if self.dirty:
-            write_atomic(self.file, json.dumps({"version": self.VERSION, "entries": self.entries}).encode())
-            self.dirty = False
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, as hex."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

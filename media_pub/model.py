@@ -219,6 +219,13 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class PlayerStyle:
+    """A show's ``[player]`` table: how its embedded players look on the charity's site."""
+
+    accent: str | None = None     # "#RRGGBB": the play button, waveform and markers
+
+
+@dataclass(frozen=True)
 class Show:
     slug: str
     path: Path                    # feeds/<slug>.toml
@@ -248,6 +255,7 @@ class Show:
     websub_hub: str | None = None      # atom:link rel="hub"; pinged after publish
     txt: tuple[Txt, ...] = ()
     update_frequency: UpdateFrequency | None = None
+    player: PlayerStyle = field(default_factory=PlayerStyle)
 
     @property
     def feed_key(self) -> str:

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from media_pub.fsutil import write_atomic
 from media_pub.site import show_of
+from media_pub.state import HashCache
 from media_pub.storage.base import MANIFEST_KEY, STATE_PREFIX, RemoteObject, Storage
 
 MANIFEST_VERSION = 1
@@ -105,50 +105,6 @@ def scan(out_dir: Path) -> dict[str, LocalFile]:
             key = path.relative_to(out_dir).as_posix()
             files[key] = LocalFile(key, path, path.stat().st_size)
     return files
-
-
-def sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-class HashCache:
-    """sha256 per local file, reused while its size, mtime, ctime and inode are unchanged.
-
-    Like git's index: every write to a file moves its ctime, which no user tool can set
-    back, so a cached hash is only reused for bytes that were not touched. A no-op publish
-    of a large site then reads no media at all.
-    """
-
-    def __init__(self, file: Path | None = None):
-        self.file = file
-        self.entries: dict[str, list] = {}
-        self.dirty = False
-        try:
-            self.entries = json.loads(file.read_text("utf-8")) if file else {}
-        except (OSError, ValueError):
-            self.entries = {}
-
-    @staticmethod
-    def _signature(stat: os.stat_result) -> list:
-        return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-
-    def sha256(self, path: Path) -> str:
-        name = os.path.abspath(path)
-        before = self._signature(os.stat(name))
-        cached = self.entries.get(name)
-        if cached and cached[:4] == before:
-            return cached[4]
-        digest = sha256(path)
-        if self._signature(path.stat()) == before:    # not written to while we read it
-            self.entries[name] = [*before, digest]
-            self.dirty = True
-        return digest
-
-    def save(self) -> None:
-        if self.file and self.dirty:
-            live = {name: entry for name, entry in self.entries.items() if os.path.exists(name)}
-            write_atomic(self.file, json.dumps(live).encode())
 
 
 def hash_all(files: Iterable[LocalFile], jobs: int = 4, cache: HashCache | None = None) -> dict[str, str]:

@@ -9,7 +9,6 @@ are deleted only after the new feeds and index are up, so the live feed never lo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -21,12 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 from media_pub.errors import ExitStatus, StorageError
-from media_pub.fsutil import write_atomic
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
     Entry,
-    HashCache,
     LocalFile,
     Manifest,
     Plan,
@@ -36,6 +33,7 @@ from media_pub.plan import (
     read_remote,
     scan,
 )
+from media_pub.state import HashCache, PublishedRecord
 from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open_target
 
 log = logging.getLogger(__name__)
@@ -138,7 +136,7 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
             _record(settings, store.description, {key: None for key in local})
         return PublishReport(store.description, skipped=keys, in_place=True, dry_run=dry_run,
                              seconds=time.monotonic() - started)
-    cache = HashCache(settings.state_dir / "hashes.json")
+    cache = HashCache(settings.state_dir)
     manifest, remote = read_remote(store, local)
     the_plan = make_plan(local, manifest, remote, shows, cache=cache)
     if dry_run or the_plan.is_noop(prune):
@@ -158,14 +156,14 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
 
 def _record(settings: Settings, target: str, objects: dict[str, str | None], cache: HashCache | None = None) -> None:
     """Remember locally what is published where (read by ``status``); sha256 None: in place."""
-    record = {"target": target, "objects": dict(sorted(objects.items()))}
+    record = PublishedRecord(settings.state_dir)
+    record.record(target, objects)
     try:
-        write_atomic(settings.state_dir / "published.json", json.dumps(record, indent=1).encode())
+        record.save()
         if cache:
             cache.save()
     except OSError as error:   # the publish itself is done; only status loses its hint
-        log.warning("could not record the publish in %s: %s", settings.state_dir / "published.json",
-                    error.strerror or error)
+        log.warning("could not record the publish in %s: %s", record.file, error.strerror or error)
 
 
 def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:

@@ -26,18 +26,22 @@ ART = "art"
 CHAPTERS = "chapters"
 TRANSCRIPTS = "transcripts"
 EMBED = "embed"
+SHOWS = "shows"            # the website's show and episode pages
 CLIPS = "clips"            # shareable clips: made on request, never published unless asked
 STATE_DIR = ".media-pub"   # media-pub's own files, on a target as in a project
 
 # Folders that hold one sub-folder (or file) per show; a build owns what it wrote in them.
 SHOW_FOLDERS = (MEDIA, ART, CHAPTERS, TRANSCRIPTS, EMBED)
-# Every folder a build writes into.
-BUILD_FOLDERS = (FEEDS, *SHOW_FOLDERS)
+# Every folder a build writes into (the website's pages are site_pages' to manage).
+BUILD_FOLDERS = (FEEDS, *SHOW_FOLDERS, SHOWS)
 # Folders whose keys are never uploaded by publish.
 UNPUBLISHED_FOLDERS = (CLIPS,)
 
 INDEX_KEY = f"{EMBED}/index.json"
 EMBED_SCRIPT_KEY = f"{EMBED}/embed.js"
+SITE_INDEX_KEY = "index.html"   # the website's home page: the shows
+SITEMAP_KEY = "sitemap.xml"
+SITE_ROOT_KEYS = (SITE_INDEX_KEY, SITEMAP_KEY)
 
 
 # --- keys ----------------------------------------------------------------------------
@@ -114,6 +118,16 @@ def asset_key(name: str) -> str:
     return f"{EMBED}/{name}"
 
 
+def site_show_key(show: str) -> str:
+    """``shows/<show>/index.html``: the website's page for a show, every episode listed."""
+    return f"{SHOWS}/{show}/index.html"
+
+
+def site_episode_key(show: str, episode: str) -> str:
+    """``shows/<show>/<episode>.html``: the website's page for an episode."""
+    return f"{SHOWS}/{show}/{episode}.html"
+
+
 def clip_key(show: str, name: str) -> str:
     """``clips/<show>/<name>``: a shareable clip (not published unless asked)."""
     return f"{CLIPS}/{show}/{name}"
@@ -165,7 +179,7 @@ def show_of(key: str) -> str | None:
         return None
     if folder == FEEDS:
         return PurePosixPath(rest).stem
-    if folder in (*SHOW_FOLDERS, CLIPS):
+    if folder in (*SHOW_FOLDERS, SHOWS, CLIPS):
         if "/" in rest:
             return rest.split("/", 1)[0]
         return None if folder == EMBED else PurePosixPath(rest).stem
@@ -207,6 +221,8 @@ def phase_of(key: str) -> Phase:
         return Phase.FEEDS
     if folder == EMBED and key.endswith((".html", ".oembed.json")):
         return Phase.PAGES
+    if folder == SHOWS or key in SITE_ROOT_KEYS:
+        return Phase.PAGES          # the website links the feeds and players
     return Phase.MEDIA
 
 
@@ -236,8 +252,10 @@ MIME_TYPES: dict[str, str] = {
 }
 FEED_JSON_TYPE = "application/feed+json"
 CHAPTERS_TYPE = "application/json+chapters"   # Podcasting 2.0 chapters spec
+SITEMAP_TYPE = "application/xml"              # sitemaps.org: an XML document, not a feed
 # Types sent with "; charset=utf-8": everything we write as text is UTF-8.
-_TEXT_TYPES = ("text/", "application/json", FEED_JSON_TYPE, "application/rss+xml", "application/x-subrip")
+_TEXT_TYPES = ("text/", "application/json", FEED_JSON_TYPE, "application/rss+xml", "application/x-subrip",
+               SITEMAP_TYPE)
 
 SHORT_CACHE = "public, max-age=300"        # feeds, index, pages, oEmbed: change every publish
 LONG_CACHE = "public, max-age=31536000"    # media and artwork (not "immutable": keys are reused)
@@ -262,6 +280,8 @@ def media_type(key: str) -> str:
         return FEED_JSON_TYPE
     if suffix.lower() == ".json" and folder == CHAPTERS:
         return CHAPTERS_TYPE
+    if key == SITEMAP_KEY:
+        return SITEMAP_TYPE
     return media_type_of_suffix(suffix)
 
 

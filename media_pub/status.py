@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from media_pub import site
-from media_pub.build import BuildState
 from media_pub.model import Settings
 from media_pub.project.load import load_project, untracked_media
+from media_pub.state import BuildState, PublishedRecord
 
 # untracked: a recording in episodes/<show>/ with no sidecar, which build cannot see.
 STATES = ("untracked", "draft", "scheduled", "new", "changed", "built", "published")
@@ -28,19 +26,16 @@ class EpisodeStatus:
     source: str | None = None      # untracked: the recording, relative to the project
 
 
-def published_record(settings: Settings) -> dict[str, str]:
+def published_record(settings: Settings) -> dict[str, str | None]:
     """Keys publish last uploaded, with their sha256 (written by publish; may be absent)."""
-    try:
-        return json.loads((settings.state_dir / "published.json").read_text("utf-8")).get("objects", {})
-    except (OSError, ValueError):
-        return {}
+    return PublishedRecord(settings.state_dir).objects
 
 
 def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime | None = None) -> list[EpisodeStatus]:
     """The state of every episode, newest first within each show."""
     now = now or datetime.now(timezone.utc)
     project = load_project(settings, shows)
-    build_state = BuildState(settings.state_dir / "build.json")
+    build_state = BuildState(settings.state_dir)
     published = published_record(settings)
     untracked = untracked_media(project)
     rows = []
@@ -51,9 +46,9 @@ def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime 
         show_part = build_state.show_part(show)
         for episode in project.episodes[show.slug]:
             key = f"{show.slug}/{episode.slug}"
-            entry = build_state.entries.get(key)
+            entry = build_state.delivered(key)
             # The delivered extension is the one the last build made (the show's format).
-            suffix = Path(entry["path"]).suffix if entry and entry.get("path") else show.delivery.extension
+            suffix = entry.path.suffix if entry else show.delivery.extension
             media_key = site.media_key(show.slug, episode.slug, suffix)
             if episode.draft:
                 state = "draft"
@@ -63,7 +58,8 @@ def project_status(settings: Settings, shows: Iterable[str] = (), now: datetime 
                 built = (settings.out_dir / media_key).exists()
                 if entry is None or not built:
                     state = "new"
-                elif build_state.lookup(key, build_state.fingerprint(show_part, project.stamps[episode.path])) is None:
+                elif build_state.delivered(key, build_state.fingerprint(
+                        show_part, project.stamps[episode.path])) is None:
                     state = "changed"
                 elif media_key in published:
                     state = "published"

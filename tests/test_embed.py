@@ -6,13 +6,14 @@ import json
 import os
 import re
 from html.parser import HTMLParser
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from embed_sample import BASE_URL, GENERATED, HOSTILE_CHAPTER, HOSTILE_PERSON, HOSTILE_TITLE, build_site
 
 from media_pub.outputs.embed import EmbedError, write_embeds
 
+APP_SCHEMES = ("podcast://", "pktc://", "overcast://", "castro://", "podcastaddict://")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 SHOW_KEYS = ["slug", "title", "medium", "feed_url", "artwork_url", "player_url", "episodes"]
 EPISODE_KEYS = ["slug", "guid", "title", "published", "duration_seconds", "media_url",
@@ -163,7 +164,8 @@ def test_oembed_for_audio_is_rich_with_one_iframe(site):
     assert doc["author_url"] == "https://example.org/locked-up-living"
     assert doc["provider_name"] == "media.example.org"
     assert doc["provider_url"] == BASE_URL
-    assert (doc["width"], doc["height"]) == (640, 400)
+    # a first guess at the height (embed.js sets the real one): chapters, transcript, notes
+    assert doc["width"] == 720 and 900 <= doc["height"] <= 1400
     # thumbnails: all three together, the real pixel size of the episode image
     assert doc["thumbnail_url"] == BASE_URL + "art/locked-up-living/001-gerard-drennan.png"
     assert (doc["thumbnail_width"], doc["thumbnail_height"]) == (400, 400)
@@ -173,16 +175,37 @@ def test_oembed_for_audio_is_rich_with_one_iframe(site):
     assert frame["src"] == BASE_URL + "embed/locked-up-living/001-gerard-drennan.html"
     assert frame["title"] == doc["title"]
     assert frame["loading"] == "lazy"
-    assert (frame["width"], frame["height"]) == ("640", "400")
-    assert "autoplay" in frame["allow"] and "fullscreen" in frame["allow"]
+    assert (frame["width"], frame["height"]) == ("720", str(doc["height"]))
+    # never wider than the host's column (SPEC 5.5); an audio player asks for no features
+    style = dict(part.split(":", 1) for part in frame["style"].split(";"))
+    assert style["width"] == "100%" and style["max-width"] == "720px" and style["border"] == "0"
+    assert "allow" not in frame
+
+
+def test_show_oembed_and_its_discovery_link(site):
+    site, _ = site
+    doc = oembed(site, "embed/locked-up-living/index.oembed.json")
+    assert doc["version"] == "1.0" and doc["type"] == "rich"
+    assert doc["title"] == "Locked Up Living"
+    assert (doc["thumbnail_url"], doc["thumbnail_width"]) == (BASE_URL + "art/locked-up-living.jpg", 600)
+    frame = Tags(doc["html"]).all("iframe")[0]
+    assert frame["src"] == BASE_URL + "embed/locked-up-living/index.html"
+    assert frame["title"] == "Locked Up Living: latest episodes"
+    assert "width:100%" in frame["style"]
+    links = [link for link in Tags(page(site, "embed/locked-up-living/index.html")).all("link")
+             if link.get("type") == "application/json+oembed"]
+    assert [link["href"] for link in links] == [BASE_URL + "embed/locked-up-living/index.oembed.json"]
+    assert oembed(site, "embed/ceramics/index.oembed.json")["type"] == "video"
 
 
 def test_oembed_for_film_is_video_sized_to_the_picture(site):
     site, _ = site
     doc = oembed(site, "embed/ceramics/01-pots.oembed.json")
     assert doc["type"] == "video" and doc["version"] == "1.0"
-    assert doc["width"] == 640
-    assert doc["height"] == 640 * 180 // 320 + 150        # 16:9 picture plus title and controls
+    assert doc["width"] == 720
+    assert doc["height"] > 696 * 180 // 320 + 300        # 16:9 picture plus title and controls
+    frame = Tags(doc["html"]).all("iframe")[0]
+    assert "fullscreen" in frame["allow"] and "allowfullscreen" in frame
     assert doc["title"] == "Pots & jars"
     assert Tags(doc["html"]).all("iframe")[0]["title"] == "Pots & jars"
     assert (doc["thumbnail_width"], doc["thumbnail_height"]) == (500, 500)
@@ -213,7 +236,11 @@ def test_episode_page_discovery_and_relative_urls(site):
     assert len(discovery) == 1 and discovery[0]["rel"] == "alternate"
     assert discovery[0]["href"] == BASE_URL + "embed/locked-up-living/001-gerard-drennan.oembed.json"
     audio = tags.all("audio")[0]
-    assert audio["preload"] == "metadata" and "controls" in audio and "autoplay" not in audio
+    # the player's own controls, not the browser's grey pill
+    # preload="none": an embed fetches no media before play (STANDARDS 9.6)
+    assert audio["preload"] == "none" and "controls" not in audio and "autoplay" not in audio
+    assert [b["aria-label"] for b in tags.all("button") if "aria-label" in b][:3] == [
+        "Play", "Back 15 seconds", "Forward 30 seconds"]
     assert tags.all("source")[0]["type"] == "audio/mpeg"
 
 
@@ -232,6 +259,9 @@ def test_every_local_reference_is_relative_and_exists(site, key):
             value = attrs.get(attribute)
             if not value or value.startswith(("data:", "#")):
                 continue
+            if value.startswith(APP_SCHEMES) or value.startswith("https://antennapod.org/deeplink/"):
+                assert name == "a" and quote(BASE_URL[len("https://"):]) in quote(unquote(value))
+                continue                     # subscribe links: our own feed URL, for an app
             if value.startswith(("http://", "https://")):
                 # only discovery/canonical/og point at base_url; nothing loads from it
                 assert name in ("link", "meta") and value.startswith(BASE_URL), (name, value)
@@ -250,7 +280,7 @@ def test_video_page_has_poster_and_captions_track(site):
     tags = Tags(page(site, "embed/ceramics/01-pots.html"))
     video = tags.all("video")[0]
     assert video["poster"] == "../../art/ceramics.jpg"
-    assert "playsinline" in video and video["preload"] == "metadata"
+    assert "playsinline" in video and video["preload"] == "none"
     track = tags.all("track")[0]
     assert track["kind"] == "captions" and track["src"] == "../../transcripts/ceramics/01-pots.vtt"
     assert track["srclang"] == "en-GB" and track["label"]
@@ -305,8 +335,15 @@ def test_show_page_lists_episodes_and_subscribe_links(site):
     buttons = [attrs for attrs in tags.all("button") if "data-episode" in attrs]
     assert [b["aria-pressed"] for b in buttons] == ["true", "false"]
     links = [attrs["href"] for attrs in tags.all("a")]
-    assert "../../feeds/locked-up-living.xml" in links
-    assert "../../feeds/locked-up-living.json" in links
+    # Subscribe opens apps, never raw XML: one-tap links from the feed URL and a copy box
+    assert not [link for link in links if link.startswith("../../feeds/")]
+    feed = BASE_URL + "feeds/locked-up-living.xml"
+    assert "podcast://media.example.org/feeds/locked-up-living.xml" in links
+    assert "overcast://x-callback-url/add?url=" + quote(feed, safe="") in links
+    assert any(link.startswith("https://antennapod.org/deeplink/subscribe?url=") for link in links)
+    assert [i["value"] for i in tags.all("input") if "feed-input" in i.get("class", "")] == [feed]
+    feeds = {link["type"]: link["href"] for link in tags.all("link") if link.get("rel") == "alternate"}
+    assert feeds["application/rss+xml"] == "../../feeds/locked-up-living.xml"
     assert "002-hostile.html" in links and "001-gerard-drennan.html" in links
     assert "003-draft.html" not in links
     assert not (site.out / "embed/locked-up-living/003-draft.html").exists()

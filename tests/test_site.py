@@ -48,6 +48,18 @@ def test_every_key_belongs_to_its_show_and_phase():
     assert not site.is_published(site.state_key("manifest.json"))
 
 
+def test_the_websites_pages_are_keys_too():
+    pages = [site.site_show_key("s"), site.site_episode_key("s", "e 1"), site.SITE_INDEX_KEY,
+             site.SITEMAP_KEY]
+    for key in pages:
+        assert site.key_of(BASE, site.url(BASE, key)) == key
+        # published with the players: after the media they show, before the feeds
+        assert site.phase_of(key) == site.Phase.PAGES
+    assert [site.show_of(k) for k in pages] == ["s", "s", None, None]
+    assert site.content_type(site.SITEMAP_KEY) == "application/xml; charset=utf-8"
+    assert site.content_type(site.SITE_INDEX_KEY) == "text/html; charset=utf-8"
+
+
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
     """A real build: an audio show with chapters and a transcript, and a video show."""

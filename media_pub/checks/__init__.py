@@ -24,7 +24,7 @@ from media_pub.checks.rss import (
     validate_feed,
 )
 from media_pub.errors import FeedError
-from media_pub.media.probe import ProbeCache
+from media_pub.state import ProbeCache
 from media_pub.model import Settings
 from media_pub.project.writeback import podcast_guid
 
@@ -86,7 +86,7 @@ def validate_outputs(settings: Settings, keys: Iterable[str], build_dir: Path | 
     """
     root = build_dir or settings.out_dir
     # Published media rarely changes: read each file's facts once, then by size and mtime.
-    probes = ProbeCache(settings.state_dir / "probe.json")
+    probes = ProbeCache(settings.state_dir)
     findings: list[Finding] = []
     for key in keys:
         path = root / key

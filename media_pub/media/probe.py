@@ -22,7 +22,6 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from media_pub.errors import MediaError
-from media_pub.fsutil import StateFile
 from media_pub import site
 from media_pub.model import Artwork, Chapter, MediaInfo, VideoInfo
 
@@ -222,42 +221,6 @@ def _video_facts(path: Path) -> VideoInfo | None:
         return ffmpeg.stream_info(path).video
     except MediaError:
         return None
-
-
-class ProbeCache(StateFile):
-    """probe() results kept in a JSON file, keyed by path, size and mtime."""
-
-    VERSION = PROBE_VERSION
-
-    def probe(self, path: Path) -> MediaInfo:
-        try:
-            stat = path.stat()
-        except OSError:
-            return probe(path)   # raises the MediaError that names the file
-        key = str(path)
-        entry = self.entries.get(key)
-        if entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime_ns:
-            return _from_dict(path, entry["info"])
-        info = probe(path)
-        self.entries[key] = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "info": _to_dict(info)}
-        self.dirty = True
-        return info
-
-
-def _to_dict(info: MediaInfo) -> dict[str, Any]:
-    data = asdict(info)
-    data.pop("path")
-    return data
-
-
-def _from_dict(path: Path, data: dict[str, Any]) -> MediaInfo:
-    return MediaInfo(
-        path=path,
-        **{k: v for k, v in data.items() if k not in ("chapters", "artwork", "video")},
-        chapters=tuple(Chapter(**c) for c in data["chapters"]),
-        artwork=Artwork(**data["artwork"]) if data["artwork"] else None,
-        video=VideoInfo(**data["video"]) if data["video"] else None,
-    )
 
 
 def media_info_dict(info: MediaInfo) -> dict[str, Any]:

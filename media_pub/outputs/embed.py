@@ -28,16 +28,19 @@ from media_pub import site
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
 from media_pub.media import images
-from media_pub.model import BuiltShow, Delivered, Settings, ShowType
+from media_pub.model import BuiltShow, Delivered, Settings, Show, ShowType
 from media_pub.outputs.notes import notes_html, notes_text, summary
 
-STATIC_FILES = ("player.css", "player.js")   # copied to embed/
+STATIC_FILES = ("player.css", "player.js", "embed.js")   # copied to embed/
 SHOW_EPISODES = 20                            # episodes listed in a show player
 PEAK_BARS = 200                               # waveform resolution in the page
-AUDIO_FRAME = (640, 400)                      # oEmbed iframe size for audio episodes
-VIDEO_WIDTH = 640
-VIDEO_CHROME = 150                            # title and controls around the picture
-IFRAME_ALLOW = "autoplay; fullscreen; picture-in-picture; encrypted-media"
+FRAME_WIDTH = 720                             # oEmbed width; the iframe is 100% up to this
+PLAYER_CHROME = 330                           # head, controls, seek bar and tools (px)
+IFRAME_ALLOW = "fullscreen; picture-in-picture"
+# Names for the show's `listen` links, in the order the subscribe panel lists them.
+LISTEN_NAMES = {"apple": "Apple Podcasts", "spotify": "Spotify", "youtube": "YouTube",
+                "amazon": "Amazon Music", "pocketcasts": "Pocket Casts", "overcast": "Overcast",
+                "podcastindex": "Podcast Index", "deezer": "Deezer"}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -70,41 +73,51 @@ def write_embeds(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
         keys = write_embeds(settings, built_shows, settings.out_dir, datetime.now(UTC))
     """
     # Read every transcript and image first: bad input fails before anything is written.
-    views = []
-    for built in shows:
-        show = _show_view(settings, built)
-        episodes = [
-            _episode_view(settings, built, delivered, out_dir)
-            for delivered in built.episodes
-            if delivered.episode.is_live(generated)
-        ]
-        oembeds = [_oembed(settings, built, ep, out_dir) for ep in episodes]
-        views.append((show, episodes, oembeds))
+    views = player_views(settings, shows, out_dir, generated)
+    oembeds = [([_oembed(settings, built.show, ep, out_dir) for ep in episodes],
+                _show_oembed(settings, built.show, show, episodes, out_dir))
+               for built, (show, episodes) in zip(shows, views, strict=True)]
 
-    writer = _Writer(out_dir)
+    writer = PageWriter(out_dir)
     static = resources.files("media_pub") / "static"
     for name in STATIC_FILES:
         writer.write(site.asset_key(name), static.joinpath(name).read_bytes())
     index_shows = []
-    for show, episodes, oembeds in views:
-        for ep, document in zip(episodes, oembeds, strict=True):
-            writer.write(ep.page_key, _render("episode.html", show=show, ep=ep, lang=show.lang,
-                                              page_title=ep.title, data=_episode_data(show, ep)))
+    for (show, episodes), (documents, show_document) in zip(views, oembeds, strict=True):
+        page = {"lang": show.lang, "assets": "../", "feeds": [show.feeds]}
+        for ep, document in zip(episodes, documents, strict=True):
+            writer.write(ep.page_key, render("episode.html", show=show, ep=ep, page_title=ep.title,
+                                             data=player_data(show, [ep]), **page))
             writer.write(ep.oembed_key, _json(document))
-        # a serial is heard in order: its player starts at part one
-        listed = (episodes[::-1] if show.serial else episodes)[:SHOW_EPISODES]
-        writer.write(show.page_key, _render("show.html", show=show, episodes=listed, lang=show.lang,
-                                            page_title=show.title,
-                                            data=_show_data(show, listed)))
+        listed = show_listing(show, episodes)
+        writer.write(show.page_key, render("show.html", show=show, episodes=listed,
+                                           page_title=show.title,
+                                           data=player_data(show, listed), **page))
+        writer.write(show.oembed_key, _json(show_document))
         index_shows.append(_index_show(settings, show, episodes))
     _write_index(writer, index_shows, generated)
     # Stale pages go last: until the new index is written the old one links to them.
-    for show, _, _ in views:
+    for show, _ in views:
         writer.remove_stale(f"{site.EMBED}/{show.slug}")
     return writer.keys
 
 
-def _write_index(writer: _Writer, shows: list[dict], generated: datetime) -> None:
+def player_views(settings: Settings, shows: Sequence[BuiltShow], out_dir: Path,
+                 generated: datetime) -> list[tuple[ShowView, list[EpisodeView]]]:
+    """What the player templates need, per show: its view and its live episodes' views
+    (newest first). Reads transcripts and images, so bad input fails here, before output."""
+    return [(_show_view(settings, built, out_dir),
+             [_episode_view(settings, built, delivered, out_dir)
+              for delivered in built.episodes if delivered.episode.is_live(generated)])
+            for built in shows]
+
+
+def show_listing(show: ShowView, episodes: list[EpisodeView]) -> list[EpisodeView]:
+    """The episodes a show player lists: a serial is heard in order, so from part one."""
+    return (episodes[::-1] if show.serial else episodes)[:SHOW_EPISODES]
+
+
+def _write_index(writer: PageWriter, shows: list[dict], generated: datetime) -> None:
     """embed/index.json: these shows, plus the shows of the previous index this build did
     not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
     something besides ``generated`` changed, so a rebuild uploads nothing."""
@@ -173,6 +186,21 @@ class ChapterView:
 
 
 @dataclass(frozen=True)
+class Accent:
+    """A show's accent colour and the text colour readable on it (WCAG contrast)."""
+
+    fill: str
+    fg: str
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    title: str
+    rss: str
+    json: str
+
+
+@dataclass(frozen=True)
 class ShowView:
     slug: str
     title: str
@@ -183,12 +211,25 @@ class ShowView:
     serial: bool
     page_key: str
     player_url: str
+    oembed_key: str
+    oembed_url: str
+    site_url: str
     feed_url: str
+    artwork_key: str | None
     artwork_url: str | None
     artwork_href: str | None
+    thumb_href: str | None
     rss_href: str
     json_href: str
     description_html: Markup
+    summary: str
+    accent: Accent | None
+    listen: tuple[tuple[str, str], ...]
+    app_links: tuple[tuple[str, str], ...]
+
+    @property
+    def feeds(self) -> FeedLinks:
+        return FeedLinks(self.title, self.rss_href, self.json_href)
 
 
 @dataclass(frozen=True)
@@ -201,6 +242,7 @@ class EpisodeView:
     published: datetime
     duration: float
     media_key: str
+    media_url: str
     media_type: str
     media_bytes: int
     page_key: str
@@ -208,8 +250,11 @@ class EpisodeView:
     player_url: str
     oembed_url: str
     page_href: str                 # from the show page
+    site_url: str                  # the website's page for it: what "share" links to
     media_href: str
     poster_href: str | None
+    thumb_href: str | None         # the artwork as shown beside the title
+    thumb_small_href: str | None   # ... and in episode lists
     image_key: str | None
     image_url: str | None
     captions_href: str | None
@@ -267,13 +312,51 @@ def spoken(seconds: float) -> str:
 
 
 def _href(key: str) -> str:
-    """A key as seen from a page in embed/<show>/: relative, so any host (or file://) works."""
+    """A key as seen from a page two folders down (embed/<show>/, shows/<show>/): relative,
+    so any host (or file://) works."""
     return "../../" + quote(key)
 
 
-def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
+def accent(colour: str | None) -> Accent | None:
+    """``#RRGGBB`` with black or white text, whichever contrasts more (WCAG 2 luminance)."""
+    if not colour:
+        return None
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    lum = (0.2126 * channel(colour[1:3]) + 0.7152 * channel(colour[3:5])
+           + 0.0722 * channel(colour[5:7]))
+    return Accent(colour, "#000000" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff")
+
+
+def app_links(feed_url: str, title: str) -> tuple[tuple[str, str], ...]:
+    """One-tap subscribe links for apps that take a feed URL (STANDARDS 9.6), built only
+    from our own feed URL, never from metadata."""
+    bare = feed_url.split("://", 1)[-1]
+    encoded = quote(feed_url, safe="")
+    return (
+        ("Apple Podcasts", f"podcast://{bare}"),
+        ("Pocket Casts", f"pktc://subscribe/{bare}"),
+        ("Overcast", f"overcast://x-callback-url/add?url={encoded}"),
+        ("AntennaPod", "https://antennapod.org/deeplink/subscribe?url="
+                       f"{encoded}&title={quote(title, safe='')}"),
+        ("Castro", f"castro://subscribe/{bare}"),
+        ("Podcast Addict", f"podcastaddict://{bare}"),
+    )
+
+
+def _listen(show: Show) -> tuple[tuple[str, str], ...]:
+    """The show's own ``listen`` links (Apple, Spotify, ...), named for people."""
+    links = getattr(show, "listen", None) or {}
+    items = links.items() if isinstance(links, dict) else links
+    return tuple((LISTEN_NAMES.get(str(name).lower(), str(name).replace("_", " ").title()), str(url))
+                 for name, url in items if str(url).startswith(("https://", "http://")))
+
+
+def _show_view(settings: Settings, built: BuiltShow, out_dir: Path) -> ShowView:
     show = built.show
     page_key = site.show_page_key(show.slug)
+    feed_url = settings.url(show.feed_key)
     return ShowView(
         slug=show.slug,
         title=show.title,
@@ -284,13 +367,31 @@ def _show_view(settings: Settings, built: BuiltShow) -> ShowView:
         serial=show.type == ShowType.SERIAL,
         page_key=page_key,
         player_url=settings.url(page_key),
-        feed_url=settings.url(show.feed_key),
+        oembed_key=site.show_oembed_key(show.slug),
+        oembed_url=settings.url(site.show_oembed_key(show.slug)),
+        site_url=settings.url(site.site_show_key(show.slug)),
+        feed_url=feed_url,
+        artwork_key=built.artwork_key,
         artwork_url=settings.url(built.artwork_key) if built.artwork_key else None,
         artwork_href=_href(built.artwork_key) if built.artwork_key else None,
+        thumb_href=_thumb(out_dir, built.artwork_key, 192),
         rss_href=_href(show.feed_key),
         json_href=_href(show.json_feed_key),
         description_html=Markup(notes_html(show.description or "")),
+        summary=summary(show.description or ""),
+        accent=accent(show.player.accent),
+        listen=_listen(show),
+        app_links=app_links(feed_url, show.title),
     )
+
+
+def _thumb(out_dir: Path, key: str | None, size: int) -> str | None:
+    """The image to show at ``size`` CSS px (2x a 96 px box): its rendition when the build
+    made one, so an embed never downloads a 1400 px image to show 96 px."""
+    if not key:
+        return None
+    small = site.rendition_key(key, size)
+    return _href(small if (out_dir / small).is_file() else key)
 
 
 def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
@@ -314,6 +415,7 @@ def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
         published=episode.published,
         duration=delivered.duration,
         media_key=delivered.media_key,
+        media_url=settings.url(delivered.media_key),
         media_type=delivered.media_type,
         media_bytes=delivered.media_bytes,
         page_key=site.episode_page_key(show.slug, episode.slug),
@@ -321,8 +423,11 @@ def _episode_view(settings: Settings, built: BuiltShow, delivered: Delivered,
         player_url=settings.url(site.episode_page_key(show.slug, episode.slug)),
         oembed_url=settings.url(site.oembed_key(show.slug, episode.slug)),
         page_href=quote(f"{episode.slug}.html"),
+        site_url=settings.url(site.site_episode_key(show.slug, episode.slug)),
         media_href=_href(delivered.media_key),
         poster_href=_href(image_key) if image_key else None,
+        thumb_href=_thumb(out_dir, image_key, 192),
+        thumb_small_href=_thumb(out_dir, image_key, 96),
         image_key=image_key,
         image_url=settings.url(image_key) if image_key else None,
         captions_href=captions,
@@ -433,7 +538,7 @@ def _index_show(settings: Settings, show: ShowView, episodes: list[EpisodeView])
                 "title": ep.title,
                 "published": ep.published_iso,
                 "duration_seconds": round(float(ep.duration), 3),
-                "media_url": settings.url(ep.media_key),
+                "media_url": ep.media_url,
                 "media_type": ep.media_type,
                 "media_bytes": ep.media_bytes,
                 "image_url": ep.image_url,
@@ -448,48 +553,80 @@ def _index_show(settings: Settings, show: ShowView, episodes: list[EpisodeView])
     }
 
 
-def _oembed(settings: Settings, built: BuiltShow, ep: EpisodeView, out_dir: Path) -> dict:
-    """oEmbed 1.0: ``video`` for films, ``rich`` for audio; one iframe onto the player page."""
+def episode_height(ep: EpisodeView, width: int = FRAME_WIDTH) -> int:
+    """A first guess at the episode page's height at ``width``; embed.js (or WordPress's
+    own embed script) then sets the height the page reports."""
+    height = PLAYER_CHROME
     if ep.is_video:
-        width = VIDEO_WIDTH
         aspect = ep.video_size[1] / ep.video_size[0] if ep.video_size else 9 / 16
-        height = round(width * aspect) + VIDEO_CHROME
-    else:
-        width, height = AUDIO_FRAME
-    iframe = Markup(
+        height += round((width - 24) * aspect)
+    if ep.chapters:
+        height += 60 + 45 * len(ep.chapters)
+    if ep.transcript:
+        height += 330
+    if ep.notes_html:
+        height += 160
+    return height
+
+
+def _iframe(src: str, title: str, width: int, height: int, video: bool) -> str:
+    """The oEmbed ``html``: one iframe that is never wider than its container (SPEC 5.5)."""
+    return str(Markup(
         '<iframe src="{src}" width="{width}" height="{height}" title="{title}" loading="lazy"'
-        ' allow="{allow}" allowfullscreen style="border:0"></iframe>'
-    ).format(src=ep.player_url, width=width, height=height, title=ep.title, allow=IFRAME_ALLOW)
-    show = built.show
-    document: dict[str, Any] = {
-        "version": "1.0",
-        "type": "video" if ep.is_video else "rich",
-        "title": ep.title,
-        "author_name": show.author,
-    }
+        '{allow} style="width:100%;max-width:{width}px;height:{height}px;border:0"></iframe>'
+    ).format(src=src, width=width, height=height, title=title,
+             allow=Markup(f' allow="{IFRAME_ALLOW}" allowfullscreen') if video else ""))
+
+
+def _oembed_document(settings: Settings, show: Show, kind: str, title: str, html: str,
+                     height: int, image_key: str | None, image_url: str | None,
+                     out_dir: Path) -> dict:
+    document: dict[str, Any] = {"version": "1.0", "type": kind, "title": title,
+                                "author_name": show.author}
     if show.link:
         document["author_url"] = show.link
     document["provider_name"] = urlsplit(settings.base_url).hostname or show.title
     document["provider_url"] = settings.base_url
-    document["html"] = str(iframe)
-    document["width"] = width
+    document["cache_age"] = 3600
+    document["html"] = html
+    document["width"] = FRAME_WIDTH
     document["height"] = height
-    thumbnail = _image_size(out_dir, ep.image_key)
+    thumbnail = _image_size(out_dir, image_key)
     if thumbnail:
-        document["thumbnail_url"] = ep.image_url
+        document["thumbnail_url"] = image_url
         document["thumbnail_width"], document["thumbnail_height"] = thumbnail
     return document
+
+
+def _oembed(settings: Settings, show: Show, ep: EpisodeView, out_dir: Path) -> dict:
+    """oEmbed 1.0: ``video`` for films, ``rich`` for audio; one iframe onto the player page."""
+    height = episode_height(ep)
+    return _oembed_document(
+        settings, show, "video" if ep.is_video else "rich", ep.title,
+        _iframe(ep.player_url, ep.title, FRAME_WIDTH, height, ep.is_video),
+        height, ep.image_key, ep.image_url, out_dir)
+
+
+def _show_oembed(settings: Settings, show: Show, view: ShowView, episodes: list[EpisodeView],
+                 out_dir: Path) -> dict:
+    """The show player's oEmbed (SPEC 5.5): its player and the list of its latest episodes."""
+    listed = show_listing(view, episodes)
+    height = PLAYER_CHROME + 60 + 62 * len(listed) + (160 if view.description_html else 0)
+    if view.is_video:
+        height += round((FRAME_WIDTH - 24) * 9 / 16)
+    title = f"{view.title}: latest episodes"
+    return _oembed_document(
+        settings, show, "video" if view.is_video else "rich", view.title,
+        _iframe(view.player_url, title, FRAME_WIDTH, height, view.is_video),
+        height, view.artwork_key, view.artwork_url, out_dir)
 
 
 def _image_size(out_dir: Path, key: str | None) -> tuple[int, int] | None:
     return images.size_of(out_dir / key) if key else None
 
 
-def _episode_data(show: ShowView, ep: EpisodeView) -> dict:
-    return {"show": show.title, "author": show.author, "episodes": [_player_item(ep)]}
-
-
-def _show_data(show: ShowView, episodes: list[EpisodeView]) -> dict:
+def player_data(show: ShowView, episodes: list[EpisodeView]) -> dict:
+    """The JSON a page gives player.js: the show and the episodes it can play."""
     return {"show": show.title, "author": show.author,
             "episodes": [_player_item(ep) for ep in episodes]}
 
@@ -505,10 +642,11 @@ def _player_item(ep: EpisodeView) -> dict:
         "peaks": list(ep.peaks) if ep.peaks else None,
         "captions": ep.captions_href,
         "lang": ep.lang,
+        "share": ep.site_url,
     }
 
 
-def _render(template: str, **context: Any) -> str:
+def render(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
@@ -519,7 +657,7 @@ def _json(document: dict) -> str:
 # --- atomic writes -----------------------------------------------------------------------
 
 
-class _Writer:
+class PageWriter:
     """Writes keys under ``root`` atomically; ``keys`` lists those created or changed."""
 
     def __init__(self, root: Path):
@@ -545,4 +683,6 @@ class _Writer:
                 path.unlink()
 
 
-__all__ = ["EmbedError", "clock", "rfc3339", "spoken", "write_embeds"]
+__all__ = ["EmbedError", "EpisodeView", "FeedLinks", "PageWriter", "ShowView", "clock", "player_data", "player_views",
+           "render", "rfc3339", "show_listing", "spoken",
+           "write_embeds"]

@@ -10,21 +10,19 @@ a GUID back (guids.py).
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import media_pub
 from media_pub.config import did_you_mean, read_toml
 from media_pub.errors import ConfigError, MediaError
 from media_pub.media import images
-from media_pub.media.probe import MEDIA_EXTENSIONS, ProbeCache
+from media_pub.media.probe import MEDIA_EXTENSIONS
 from media_pub.model import (
     Chapter,
     Delivery,
@@ -37,6 +35,7 @@ from media_pub.model import (
     Medium,
     Owner,
     Person,
+    PlayerStyle,
     Settings,
     Show,
     ShowType,
@@ -45,6 +44,7 @@ from media_pub.model import (
 )
 from media_pub.outputs.notes import clean_text, notes_text
 from media_pub.project.taxonomy import GROUPS, ROLES, group_for, groups_of
+from media_pub.state import EpisodeCache, ProbeCache, Stamp
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
@@ -58,7 +58,7 @@ class Project:
     settings: Settings
     shows: tuple[Show, ...]
     episodes: dict[str, tuple[Episode, ...]]   # show slug -> all episodes, newest first
-    stamps: dict[Path, tuple] = field(default_factory=dict)   # sidecar -> size+mtime of its inputs
+    stamps: dict[Path, Stamp | None] = field(default_factory=dict)   # sidecar -> size+mtime of its inputs
 
     def show(self, slug: str) -> Show:
         return next(show for show in self.shows if show.slug == slug)
@@ -368,6 +368,7 @@ def load_show(project: Path, path: Path) -> Show:
         locked=data.get("locked", bool, True),
         persons=_persons(data, "persons", medium),
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
+        player=_player(data.table("player")),
         **_namespace(data),
     )
     if not notes_text(show.description):
@@ -448,6 +449,17 @@ def _namespace(data: _Table) -> dict[str, Any]:
         "txt": tuple(txt),
         "update_frequency": _update_frequency(data),
     }
+
+
+def _player(table: _Table | None) -> PlayerStyle:
+    """``[player] accent = "#RRGGBB"``: one colour, so the page's contrast stays checkable."""
+    if table is None:
+        return PlayerStyle()
+    accent = table.text("accent")
+    if accent is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent):
+        raise table.error("accent", f"{accent!r} is not a colour written as \"#RRGGBB\", e.g. \"#0B57D0\"")
+    table.finish()
+    return PlayerStyle(accent=accent.upper() if accent else None)
 
 
 # --- episodes --------------------------------------------------------------------------
@@ -556,75 +568,12 @@ def _unique_slugs(paths: list[Path], what: str) -> None:
         seen[slug] = path
 
 
-class EpisodeCache:
-    """Episodes loaded by earlier runs, reused while none of their files changed.
-
-    The key is the size and mtime of every file the episode was made from (show file,
-    sidecar, media, image, transcript), so an edit to any of them reloads and re-checks
-    that episode. A long back catalogue then loads in a fraction of a second.
-    """
-
-    VERSION = 1
-
-    def __init__(self, file: Path):
-        self.file = file
-        self.entries: dict[str, tuple[tuple, Episode]] = {}
-        self.dirty = False
-        try:
-            with file.open("rb") as handle:
-                version, entries = pickle.load(handle)
-            if version == self.schema():
-                self.entries = entries
-        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
-            pass
-
-    @classmethod
-    def schema(cls) -> tuple:
-        """Cached objects are only valid for the same code and the same model fields."""
-        shapes = tuple(tuple(f.name for f in fields(kind)) for kind in (Episode, MediaInfo, Chapter, Person))
-        return cls.VERSION, media_pub.__version__, shapes
-
-    @staticmethod
-    def key(show_stamp: tuple, episode: Episode) -> tuple | None:
-        stamps: list[object] = list(show_stamp)
-        try:
-            for path in (episode.path, episode.media, episode.image, episode.transcript):
-                if path is not None:
-                    stat = os.stat(path)
-                    stamps += [stat.st_size, stat.st_mtime_ns]
-        except OSError:
-            return None
-        return tuple(stamps)
-
-    def get(self, show_stamp: tuple, sidecar: str) -> tuple[Episode, tuple] | None:
-        entry = self.entries.get(sidecar)
-        if entry is None:
-            return None
-        key = self.key(show_stamp, entry[1])
-        return (entry[1], key) if entry[0] == key else None
-
-    def put(self, show_stamp: tuple, episode: Episode) -> tuple | None:
-        key = self.key(show_stamp, episode)
-        if key is not None:
-            self.entries[str(episode.path)] = (key, episode)
-            self.dirty = True
-        return key
-
-    def save(self) -> None:
-        if self.dirty:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump((self.schema(), self.entries), handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-            self.dirty = False
-
-
 def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
     """Recordings in ``episodes/<show>/`` that no sidecar names: build would never see them.
 
-    Per show slug, sorted. Files a show uses otherwise (its intro and outro) are not listed.
+    Per show slug, sorted. Only the folder itself is looked at (``add`` puts recordings
+    there; a sub-folder is the volunteer's own place, e.g. for raw takes), and files the
+    show uses otherwise (its intro and outro) are not listed.
     """
     found: dict[str, tuple[Path, ...]] = {}
     for show in project.shows:
@@ -634,7 +583,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         used = {episode.media.resolve() for episode in project.episodes[show.slug]}
         used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
         found[show.slug] = tuple(sorted(
-            path for path in folder.rglob("*")
+            path for path in folder.iterdir()
             if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
             and path.is_file() and path.resolve() not in used))
     return {slug: paths for slug, paths in found.items() if paths}
@@ -661,9 +610,9 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
         if slug not in by_slug:
             known = ", ".join(by_slug) or "none"
             raise ConfigError(f"no such show {slug!r} (shows: {known})", feeds_dir)
-    cache = probe_cache or ProbeCache(settings.state_dir / "probe.json")
-    loaded = EpisodeCache(settings.state_dir / "episodes.pickle")
-    stamps: dict[Path, tuple] = {}
+    cache = probe_cache or ProbeCache(settings.state_dir)
+    loaded = EpisodeCache(settings.state_dir)
+    stamps: dict[Path, Stamp | None] = {}
     loaded_shows = []
     episodes: dict[str, tuple[Episode, ...]] = {}
     for slug, path in by_slug.items():
@@ -674,7 +623,7 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
         sidecars = sorted(folder.glob("*.toml"), key=str) if folder.is_dir() else []
         _unique_slugs(sidecars, "episode")
         show_stat = os.stat(path)
-        show_stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
+        show_stamp: Stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
         items = []
         for sidecar in sidecars:
             hit = loaded.get(show_stamp, str(sidecar))

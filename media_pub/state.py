@@ -1,0 +1,455 @@
+"""media-pub's own state under ``.media-pub/``: one versioned, atomic JSON layer.
+
+Every state file is one JSON object ``{"state": <name>, "version": <n>, ...sections}``,
+written whole through a temp file and a rename (a reader never sees half a file) and only
+when something changed. A missing, damaged, foreign or older-version file reads as empty:
+
+- ``build.json``     :class:`BuildState`: what each episode was delivered as, the inputs of
+                     each feed and player set, and the keys each build wrote into each
+                     build folder (**ownership**: the sweep may delete only these).
+- ``probe.json``     :class:`ProbeCache`: what each media file says about itself.
+- ``episodes.json``  :class:`EpisodeCache`: loaded and checked episodes, reused while
+                     none of their files changed.
+- ``hashes.json``    :class:`HashCache`: sha256 per build file, for publish's plan.
+- ``published.json`` :class:`PublishedRecord`: what the last publish put where (``status``).
+
+Everything but ownership is a cache or a hint, rebuilt by the next build or publish; a lost
+``build.json`` loses ownership too, and then the sweep owns (and deletes) nothing.
+Model objects are stored flat (a dataclass as a list of its fields, a path as a string),
+through codecs compiled once per class from the dataclass's own field types, so a new
+model field is stored without touching this module and an old file is simply not reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import media_pub
+from media_pub.fsutil import file_sha256, write_atomic
+from media_pub.media import probe as media_probe
+from media_pub.model import Episode, Loudness, MediaInfo, Show
+
+__all__ = ["BuildState", "DeliveryRecord", "EpisodeCache", "HashCache", "ProbeCache",
+           "PublishedRecord", "StateFile", "Stamp"]
+
+#: The size and mtime of every file an episode was made from (show file, sidecar, media,
+#: image, transcript), with the show file's path first.
+Stamp = tuple[str | int, ...]
+
+
+# --- the file layer ---------------------------------------------------------------------
+
+class StateFile:
+    """One JSON state file in the state folder: loaded once, saved atomically when dirty.
+
+    Subclasses name their ``FILE`` and ``VERSION`` (bump it when the stored shape changes:
+    older files then read as empty) and turn the file's sections into their own attributes
+    in ``_load`` and back in ``_dump``. ``state_dir=None`` keeps the state in memory only.
+    """
+
+    FILE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    def __init__(self, state_dir: Path | None) -> None:
+        self.file = state_dir / self.FILE if state_dir is not None else None
+        self.dirty = False
+        self._load(self._read())
+
+    def _read(self) -> dict[str, Any]:
+        if self.file is None:
+            return {}
+        try:
+            data = json.loads(self.file.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("state") != self.FILE.removesuffix(".json") \
+                or data.get("version") != self.version():
+            return {}
+        return data
+
+    @classmethod
+    def version(cls) -> int | str:
+        """What a stored file must say to be reused (a subclass may add its schema)."""
+        return cls.VERSION
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _dump(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def save(self) -> None:
+        """Write the file (atomically) if anything changed since it was read or saved."""
+        if self.dirty and self.file is not None:
+            body = {"state": self.FILE.removesuffix(".json"), "version": self.version(), **self._dump()}
+            write_atomic(self.file, json.dumps(body, separators=(",", ":")).encode())
+        self.dirty = False
+
+
+# --- flat codecs for model dataclasses -----------------------------------------------------
+
+_Codec = Callable[[Any], Any]
+
+
+def _is_plain(tp: Any) -> bool:
+    """True for a type JSON stores as is (str, int, float, bool, None, dict[str, str])."""
+    if tp in (str, int, float, bool, type(None)):
+        return True
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return all(_is_plain(arg) for arg in typing.get_args(tp))
+    return origin is dict and all(arg is str for arg in typing.get_args(tp))
+
+
+def _optional(tp: Any) -> Any:
+    """``X | None`` -> ``X`` (None passes through every codec); other unions are refused."""
+    args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+    if len(args) != 1:
+        raise TypeError(f"state.py cannot store the union {tp}")
+    return args[0]
+
+
+def _encoder(tp: Any) -> _Codec | None:
+    """How to store a value of type ``tp``; None: as it is."""
+    if _is_plain(tp):
+        return None
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return _encoder(_optional(tp))
+    if tp is Path:
+        return str
+    if tp is datetime:
+        return datetime.isoformat
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return lambda value: value.value
+    if typing.get_origin(tp) is tuple:
+        item = _encoder(typing.get_args(tp)[0])
+        return list if item is None else (lambda value: [item(v) for v in value])
+    if dataclasses.is_dataclass(tp):
+        return encoder(tp)
+    raise TypeError(f"state.py cannot store a {tp}")
+
+
+def _decoder(tp: Any) -> _Codec | None:
+    """How to read back a value stored by ``_encoder(tp)``; None: as it is."""
+    if _is_plain(tp):
+        return None
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return _decoder(_optional(tp))
+    if tp is Path:
+        return Path
+    if tp is datetime:
+        return datetime.fromisoformat
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp
+    if typing.get_origin(tp) is tuple:
+        item = _decoder(typing.get_args(tp)[0])
+        return tuple if item is None else (lambda value: tuple(item(v) for v in value))
+    if dataclasses.is_dataclass(tp):
+        return decoder(tp)  # type: ignore[arg-type]
+    raise TypeError(f"state.py cannot read a {tp}")
+
+
+@cache
+def encoder(cls: type) -> Callable[[Any], list[Any]]:
+    """A function storing a ``cls`` instance as the list of its fields, in order."""
+    hints = typing.get_type_hints(cls)
+    parts = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def encode(value: Any) -> list[Any]:
+        out = []
+        for name, part in parts:
+            item = getattr(value, name)
+            out.append(item if part is None or item is None else part(item))
+        return out
+    return encode
+
+
+@cache
+def decoder(cls: type) -> Callable[[list[Any]], Any]:
+    """The inverse of :func:`encoder` for ``cls``."""
+    hints = typing.get_type_hints(cls)
+    parts = [_decoder(hints[f.name]) for f in dataclasses.fields(cls)]
+
+    def decode(values: list[Any]) -> Any:
+        return cls(*[v if part is None or v is None else part(v)
+                     for v, part in zip(values, parts, strict=True)])
+    return decode
+
+
+@cache
+def schema(*classes: type) -> str:
+    """The stored shape of ``classes`` (every field name, nested): a stored file made for
+    another shape, or by another media-pub version, is not reused."""
+    def shape(cls: type) -> list[Any]:
+        hints = typing.get_type_hints(cls)
+        return [[f.name, str(hints[f.name])] for f in dataclasses.fields(cls)]
+    return json.dumps([media_pub.__version__, [shape(cls) for cls in classes]])
+
+
+# --- the tables -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """What an earlier build delivered for one episode (the file lives in the encode cache)."""
+
+    path: Path
+    duration: float | None
+    loudness: Loudness | None
+    normalization: str | None
+    has_peaks: bool     # the encode cache's record beside the file holds the waveform
+
+
+class BuildState(StateFile):
+    """What earlier builds did: lets a no-op build skip hashing, and says what it owns.
+
+    - **deliveries**: per episode (``show/episode``), the delivered file and the fingerprint
+      of its inputs; reused only while the fingerprint is the same and the file exists.
+    - **outputs**: per output group (``feeds/<show>``, ``embed``), the fingerprint of what
+      the group was last rendered from.
+    - **ownership**: per build folder, every key a build wrote there. The sweep deletes a
+      file only if :meth:`owned_keys` lists it; call :meth:`record_written` for every key
+      written (or found already identical) and :meth:`forget_written` for every key deleted.
+    """
+
+    FILE = "build.json"
+    VERSION = 2
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        self.deliveries: dict[str, dict[str, Any]] = data.get("deliveries", {})
+        self.outputs: dict[str, str] = data.get("outputs", {})
+        self.owned: dict[str, set[str]] = {folder: set(keys) for folder, keys in data.get("owned", {}).items()}
+
+    def _dump(self) -> dict[str, Any]:
+        return {"deliveries": self.deliveries, "outputs": self.outputs,
+                "owned": {folder: sorted(keys) for folder, keys in sorted(self.owned.items())}}
+
+    @staticmethod
+    def show_part(show: Show) -> str:
+        """What every episode's delivery shares: the delivery settings and show artwork."""
+        parts: list[object] = [show.delivery]
+        if show.artwork:
+            art = show.artwork.stat()
+            parts += [art.st_size, art.st_mtime_ns]
+        return repr(parts)
+
+    @staticmethod
+    def fingerprint(show_part: str, stamp: Stamp | None) -> str:
+        """The delivered file depends only on the show file, the sidecar, the media and
+        artwork: their sizes and mtimes (the loader's stamp) identify its inputs."""
+        return show_part + repr(stamp)
+
+    def delivered(self, key: str, fingerprint: str | None = None) -> DeliveryRecord | None:
+        """The episode's last delivery; with ``fingerprint``, only if made from those inputs
+        and its file is still there."""
+        entry = self.deliveries.get(key)
+        if entry is None or (fingerprint is not None and entry["fingerprint"] != fingerprint):
+            return None
+        path = Path(entry["path"])
+        if fingerprint is not None and not path.exists():
+            return None
+        loudness = entry.get("loudness")
+        return DeliveryRecord(path, entry.get("duration"), Loudness(**loudness) if loudness else None,
+                              entry.get("normalization"), bool(entry.get("peaks")))
+
+    def record_delivery(self, key: str, fingerprint: str, record: DeliveryRecord) -> None:
+        self.deliveries[key] = {
+            "fingerprint": fingerprint, "path": str(record.path), "duration": record.duration,
+            "normalization": record.normalization,
+            "loudness": dataclasses.asdict(record.loudness) if record.loudness else None,
+            # Only whether there are peaks: copying 1,000 numbers per episode made no-op builds slow.
+            "peaks": record.has_peaks,
+        }
+        self.dirty = True
+
+    def outputs_unchanged(self, group: str, fingerprint: str, out_dir: Path, keys: Iterable[str]) -> bool:
+        """True when the group's outputs were last made from the same inputs and all exist."""
+        return self.outputs.get(group) == fingerprint and all((out_dir / k).exists() for k in keys)
+
+    def record_outputs(self, group: str, fingerprint: str) -> None:
+        if self.outputs.get(group) != fingerprint:
+            self.outputs[group] = fingerprint
+            self.dirty = True
+
+    @staticmethod
+    def _folder(out_dir: Path) -> str:
+        return str(out_dir.resolve())
+
+    def owned_keys(self, out_dir: Path) -> frozenset[str]:
+        """Every key a build wrote into ``out_dir`` and has not deleted since."""
+        return frozenset(self.owned.get(self._folder(out_dir), ()))
+
+    def record_written(self, out_dir: Path, keys: Iterable[str]) -> None:
+        """Own ``keys`` in ``out_dir``: a build wrote them (or found them already identical)."""
+        owned = self.owned.setdefault(self._folder(out_dir), set())
+        before = len(owned)
+        owned.update(keys)
+        self.dirty |= len(owned) != before
+
+    def forget_written(self, out_dir: Path, keys: Iterable[str]) -> None:
+        """Stop owning ``keys`` in ``out_dir`` (the build deleted them)."""
+        owned = self.owned.get(self._folder(out_dir))
+        if owned:
+            before = len(owned)
+            owned.difference_update(keys)
+            self.dirty |= len(owned) != before
+
+
+class ProbeCache(StateFile):
+    """probe() results keyed by path, reused while the file's size and mtime are the same."""
+
+    FILE = "probe.json"
+    VERSION = media_probe.PROBE_VERSION
+
+    @classmethod
+    def version(cls) -> str:
+        return f"{cls.VERSION}:{schema(MediaInfo)}"
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        self.entries: dict[str, list[Any]] = data.get("entries", {})
+
+    def _dump(self) -> dict[str, Any]:
+        return {"entries": self.entries}
+
+    def probe(self, path: Path) -> MediaInfo:
+        """What ``path`` says about itself (:func:`media_pub.media.probe.probe`), cached."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return media_probe.probe(path)   # raises the MediaError that names the file
+        key = str(path)
+        entry = self.entries.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            info: MediaInfo = decoder(MediaInfo)(entry[2])
+            return dataclasses.replace(info, path=path) if info.path != path else info
+        info = media_probe.probe(path)
+        self.entries[key] = [stat.st_size, stat.st_mtime_ns, encoder(MediaInfo)(info)]
+        self.dirty = True
+        return info
+
+
+class EpisodeCache(StateFile):
+    """Episodes loaded by earlier runs, reused while none of their files changed.
+
+    The key is the :data:`Stamp` of the episode's files, so an edit to any of them reloads
+    and re-checks that episode. A long back catalogue then loads in a fraction of a second.
+    """
+
+    FILE = "episodes.json"
+    VERSION = 2
+
+    @classmethod
+    def version(cls) -> str:
+        return f"{cls.VERSION}:{schema(Episode)}"
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        self.entries: dict[str, list[Any]] = data.get("entries", {})
+
+    def _dump(self) -> dict[str, Any]:
+        return {"entries": self.entries}
+
+    @staticmethod
+    def stamp(show_stamp: Stamp, paths: Iterable[Path | None]) -> Stamp | None:
+        """``show_stamp`` followed by the size and mtime of each path; None if one is gone."""
+        stamps: list[str | int] = list(show_stamp)
+        try:
+            for path in paths:
+                if path is not None:
+                    stat = os.stat(path)
+                    stamps += [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            return None
+        return tuple(stamps)
+
+    @classmethod
+    def _episode_stamp(cls, show_stamp: Stamp, episode: Episode) -> Stamp | None:
+        return cls.stamp(show_stamp, (episode.path, episode.media, episode.image, episode.transcript))
+
+    def get(self, show_stamp: Stamp, sidecar: str) -> tuple[Episode, Stamp] | None:
+        """The cached episode of ``sidecar`` and its stamp, if none of its files changed."""
+        entry = self.entries.get(sidecar)
+        if entry is None:
+            return None
+        stored, paths, episode = entry
+        stamp = self.stamp(show_stamp, [None if p is None else Path(p) for p in paths])
+        if stamp is None or list(stamp) != stored:
+            return None
+        return decoder(Episode)(episode), stamp
+
+    def put(self, show_stamp: Stamp, episode: Episode) -> Stamp | None:
+        """Cache ``episode``; returns its stamp (None: a file vanished, nothing cached)."""
+        stamp = self._episode_stamp(show_stamp, episode)
+        if stamp is not None:
+            paths = [None if p is None else str(p)
+                     for p in (episode.path, episode.media, episode.image, episode.transcript)]
+            self.entries[str(episode.path)] = [list(stamp), paths, encoder(Episode)(episode)]
+            self.dirty = True
+        return stamp
+
+
+class HashCache(StateFile):
+    """sha256 per local file, reused while its size, mtime, ctime and inode are unchanged.
+
+    Like git's index: every write to a file moves its ctime, which no user tool can set
+    back, so a cached hash is only reused for bytes that were not touched. A no-op publish
+    of a large site then reads no media at all. ``HashCache(None)`` caches in memory only.
+    """
+
+    FILE = "hashes.json"
+    VERSION = 1
+
+    def __init__(self, state_dir: Path | None = None) -> None:
+        super().__init__(state_dir)
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        self.entries: dict[str, list[Any]] = data.get("entries", {})
+
+    def _dump(self) -> dict[str, Any]:
+        return {"entries": {name: entry for name, entry in self.entries.items() if os.path.exists(name)}}
+
+    @staticmethod
+    def _signature(stat: os.stat_result) -> list[int]:
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+    def sha256(self, path: Path) -> str:
+        name = os.path.abspath(path)
+        before = self._signature(os.stat(name))
+        cached = self.entries.get(name)
+        if cached and cached[:4] == before:
+            return str(cached[4])
+        digest = file_sha256(path)
+        if self._signature(path.stat()) == before:    # not written to while we read it
+            self.entries[name] = [*before, digest]
+            self.dirty = True
+        return digest
+
+
+class PublishedRecord(StateFile):
+    """What the last publish put where: target and key -> sha256 (None: built in place).
+
+    Written by ``publish``, read by ``status``; a hint only, never a reason to delete.
+    """
+
+    FILE = "published.json"
+    VERSION = 1
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        self.target: str | None = data.get("target")
+        self.objects: dict[str, str | None] = data.get("objects", {})
+
+    def _dump(self) -> dict[str, Any]:
+        return {"target": self.target, "objects": dict(sorted(self.objects.items()))}
+
+    def record(self, target: str, objects: Mapping[str, str | None]) -> None:
+        self.target, self.objects = target, dict(objects)
+        self.dirty = True
