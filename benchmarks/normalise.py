@@ -9,13 +9,18 @@ For each length (default 60 and 180 minutes) it generates a stereo 44.1 kHz spee
          128k, 44.1 kHz; its other settings at their defaults)
   floor  one decode + one plain encode to MP3 128k with no filters
 
-Each run is a child process; its peak memory is the largest sum of resident memory over
+Each contender runs ``--rounds`` times (default 3), the order rotating every round so
+that a drift in the machine's load does not favour whoever runs first; the best time of
+each is compared. Each run is a child process; its peak memory is the largest sum of resident memory over
 its whole process tree (the ffmpeg children included), polled from /proc every 50 ms.
 Each output's loudness is measured independently with ffmpeg's ebur128 filter.
 
     python benchmarks/normalise.py                          # 60 and 180 min, all three
     python benchmarks/normalise.py --minutes 60 --minutes 180 --peer-max 60
-    python benchmarks/normalise.py --minutes 5              # a quick check
+    python benchmarks/normalise.py --minutes 5 --rounds 1   # a quick check
+
+Run from a venv made with ``pip install -e '.[bench]'``: ffmpeg-normalize is found beside
+this Python, whether or not the venv is on PATH.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ import imageio_ffmpeg  # noqa: E402
 from speech import make_speech  # noqa: E402
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+# The bench extra installs ffmpeg-normalize into this venv; its script sits beside python.
+FFMPEG_NORMALIZE = str(Path(sys.executable).with_name("ffmpeg-normalize"))
 TARGET, CEILING, BITRATE = -16.0, -1.0, "128k"
 
 
@@ -110,7 +117,7 @@ def contenders(source: Path, work: Path, with_peer: bool) -> dict[str, tuple[lis
     if with_peer:
         out = work / f"{source.stem}-ffmpeg-normalize.mp3"
         env = dict(os.environ, FFMPEG_PATH=FFMPEG)
-        runs["ffmpeg-normalize"] = (["ffmpeg-normalize", str(source), "-o", str(out), "-f",
+        runs["ffmpeg-normalize"] = ([FFMPEG_NORMALIZE, str(source), "-o", str(out), "-f",
                                      "-t", str(TARGET), "-tp", str(CEILING), "-c:a", "libmp3lame",
                                      "-b:a", BITRATE, "-ar", "44100"], env, out)
     return runs
@@ -122,6 +129,8 @@ def main() -> None:
                         help="length of a generated file (repeatable; default 60 and 180)")
     parser.add_argument("--peer-max", type=float, default=float("inf"),
                         help="run ffmpeg-normalize only on files up to this many minutes")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each contender, in rotating order; the best counts")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work",
                         help="folder for generated sources and outputs (reused between runs)")
     parser.add_argument("--run-ours", nargs=2, type=Path, metavar=("SRC", "OUT"),
@@ -142,12 +151,22 @@ def main() -> None:
         src_i, src_tp = loudness(source)
         print(f"\n== {minutes:g} min stereo 44.1 kHz WAV ({source.stat().st_size / 1e6:.0f} MB), "
               f"source {src_i:.1f} LUFS, {src_tp:.1f} dBTP; target {TARGET} LUFS, ceiling {CEILING} dBTP")
+        runs = contenders(source, args.work, minutes <= args.peer_max)
+        names = list(runs)
+        walls: dict[str, list[float]] = {name: [] for name in names}
+        peaks: dict[str, int] = {name: 0 for name in names}
+        for round_ in range(max(1, args.rounds)):
+            for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+                cmd, env, _ = runs[name]
+                wall, peak = measured_run(cmd, env)
+                walls[name].append(wall)
+                peaks[name] = max(peaks[name], peak)
         results = {}
-        for name, (cmd, env, out) in contenders(source, args.work, minutes <= args.peer_max).items():
-            wall, peak = measured_run(cmd, env)
-            integrated, tp = loudness(out)
-            results[name] = wall
-            print(f"{name:17s} wall {wall:7.1f} s   peak memory {peak / 2**20:6.0f} MB   "
+        for name in names:
+            integrated, tp = loudness(runs[name][2])
+            results[name] = min(walls[name])
+            print(f"{name:17s} best {results[name]:7.1f} s of {len(walls[name])} "
+                  f"({', '.join(f'{w:.1f}' for w in walls[name])})   peak memory {peaks[name] / 2**20:6.0f} MB   "
                   f"output {integrated:6.1f} LUFS (error {integrated - TARGET:+.1f} LU)  "
                   f"TP {tp:5.1f} dBTP {'ok' if tp <= CEILING else 'OVER CEILING'}   "
                   f"load {os.getloadavg()[0]:.1f}")

@@ -66,6 +66,13 @@ class BuildReport:
 
 
 
+def delivery_job(show: Show, episode: Episode, cover: images.DeliveredImage | None = None) -> DeliveryJob:
+    """What the encode cache is asked to deliver for ``episode``: its media, the show's
+    delivery settings and the tags the delivered file carries (``cover``: the delivered
+    image it embeds, the episode's own or else the show's)."""
+    return DeliveryJob(f"{show.slug}/{episode.slug}", episode.media, show.delivery, _tags(show, episode, cover))
+
+
 def _tags(show: Show, episode: Episode, artwork: images.DeliveredImage | None) -> DeliveryTags:
     return DeliveryTags(
         title=episode.title,
@@ -129,9 +136,7 @@ def build(
                 if progress:
                     progress(key, 1.0)
             else:
-                cover = art.get(key) or art.get(show.slug)
-                pending.append((DeliveryJob(key, episode.media, show.delivery, _tags(show, episode, cover)),
-                                fingerprint))
+                pending.append((delivery_job(show, episode, art.get(key) or art.get(show.slug)), fingerprint))
     fresh = deliver_episodes([job for job, _ in pending], settings.state_dir / "cache",
                              workers=jobs or os.cpu_count() or 1, progress=progress)
     for (job, fingerprint), outcome in zip(pending, fresh, strict=True):

@@ -108,6 +108,11 @@ class Delivery:
         return self.format.mime_type
 
 
+#: Every delivery default, written once (the fields above): the loader, the scaffold and
+#: the docs read them from here.
+DEFAULT_DELIVERY = Delivery()
+
+
 @dataclass(frozen=True)
 class Owner:
     name: str

@@ -81,7 +81,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Plan:
+class UploadPlan:
     uploads: tuple[Change, ...]
     skipped: tuple[str, ...]
     extra: tuple[str, ...]             # published but no longer built: deleted only with --prune
@@ -134,7 +134,7 @@ def list_remote(storage: Storage, local: Iterable[str] = ()) -> dict[str, Remote
 
 
 def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mapping[str, RemoteObject],
-              shows: Iterable[str] = (), jobs: int = 4, cache: HashCache | None = None) -> Plan:
+              shows: Iterable[str] = (), jobs: int = 4, cache: HashCache | None = None) -> UploadPlan:
     """Decide, per key, upload or skip; list the remote keys the build no longer has.
 
     ``shows`` limits uploads and pruning to those shows' keys (plus shared keys).
@@ -172,4 +172,4 @@ def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mappin
         else:
             uploads.append(Change(file, "changed"))
     extra = tuple(sorted(key for key in remote if key not in local and in_scope(key)))
-    return Plan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted))
+    return UploadPlan(tuple(uploads), tuple(skipped), extra, verified, hashes, tuple(adopted))

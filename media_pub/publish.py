@@ -26,7 +26,7 @@ from media_pub.plan import (
     Entry,
     LocalFile,
     Manifest,
-    Plan,
+    UploadPlan,
     hash_all,
     list_remote,
     make_plan,
@@ -175,11 +175,11 @@ def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
     return hash_all(files, 1, cache)
 
 
-def _ordered(the_plan: Plan):
+def _ordered(the_plan: UploadPlan):
     return sorted(the_plan.uploads, key=lambda change: (phase_of(change.key), change.key))
 
 
-def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: float) -> PublishReport:
+def _planned(target: str, the_plan: UploadPlan, prune: bool, dry_run: bool, seconds: float) -> PublishReport:
     uploads = _ordered(the_plan)
     actions = [Action("upload", c.key, c.reason, c.file.size) for c in uploads]
     actions += [Action("delete" if prune else "keep", key, "no longer built") for key in the_plan.extra]
@@ -189,7 +189,7 @@ def _planned(target: str, the_plan: Plan, prune: bool, dry_run: bool, seconds: f
         bytes=sum(c.file.size for c in uploads), seconds=seconds, dry_run=dry_run, actions=tuple(actions))
 
 
-def _run(store: Storage, local: dict[str, LocalFile], the_plan: Plan, prune: bool, progress: Progress | None,
+def _run(store: Storage, local: dict[str, LocalFile], the_plan: UploadPlan, prune: bool, progress: Progress | None,
          started: float, cache: HashCache) -> tuple[PublishReport, dict[str, Entry]]:
     uploads = _ordered(the_plan)
     total = sum(c.file.size for c in uploads)

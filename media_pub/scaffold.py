@@ -15,7 +15,7 @@ import tomlkit
 from media_pub.media import ffmpeg
 from media_pub.errors import ConfigError, EncodeError
 from media_pub.media.probe import probe
-from media_pub.model import Settings
+from media_pub.model import DEFAULT_DELIVERY, Settings
 from media_pub.project.load import EPISODES_DIR, FEEDS_DIR, load_show, parse_datetime, slugify, tag_datetime
 
 SITE_TOML = """\
@@ -48,10 +48,10 @@ artwork = "art/{slug}.jpg"{art_pad}# square JPEG or PNG, 1400-3000 px
 # link = "https://..."          # the show's web page
 
 [delivery]
-loudness = -16.0                # integrated LUFS target
-true_peak = -1.0                # dBTP ceiling
+loudness = {loudness:<16}# integrated LUFS target
+true_peak = {true_peak:<15}# dBTP ceiling
 format = "mp3"                  # mp3 | m4a (audio); mp4 (video)
-bitrate = "128k"
+bitrate = {bitrate}
 """
 
 EPISODE_TOML = """\
@@ -117,11 +117,14 @@ def scaffold(target: Path, identity: Identity = Identity()) -> list[Path]:
     files = {
         target / "media-pub.toml": SITE_TOML.format(
             base_url=_toml(base_url),
-            note="" if identity.base_url else "\n# An example: until you write yours, nothing is published to a bucket."),
+            note="" if identity.base_url
+            else "\n# An example: until you write yours, nothing is published to a bucket."),
         target / FEEDS_DIR / f"{slug}.toml": SHOW_TOML.format(
             slug=slug, title=_toml(title), email=_toml(email),
             email_note="" if identity.email else "   # an example: write one someone reads",
-            art_pad=" " * max(1, 14 - len(slug))),
+            art_pad=" " * max(1, 14 - len(slug)),
+            loudness=DEFAULT_DELIVERY.loudness, true_peak=DEFAULT_DELIVERY.true_peak,
+            bitrate=_toml(DEFAULT_DELIVERY.bitrate)),
         target / EPISODES_DIR / slug / "welcome.toml": EPISODE_TOML.format(
             title=_toml(f"Welcome to {title}"), published=published),
         target / ".gitignore": "/public/\n/.media-pub/\n",

@@ -2,7 +2,8 @@
 
 Players and podcast apps need what S3 gives them (STANDARDS 7.7): HEAD, single byte
 ranges answered with 206 and ``Content-Range`` (416 when unsatisfiable), and the same
-Content-Type and Cache-Control ``publish`` stores (both from ``site.py``). Nothing outside the build directory is reachable, whether by
+Content-Type and Cache-Control ``publish`` stores (both from ``site.py``). Nothing outside
+the build directory is reachable, whether by
 ``..``, its percent-encoded form or a symlink pointing out.
 """
 

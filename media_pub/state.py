@@ -40,7 +40,7 @@ from media_pub.fsutil import file_sha256, write_atomic
 from media_pub.media import probe as media_probe
 from media_pub.model import Episode, Loudness, MediaInfo, Show
 
-__all__ = ["BuildState", "DeliveryRecord", "EpisodeCache", "HashCache", "ProbeCache",
+__all__ = ["BuildState", "DeliveryRecord", "EpisodeCache", "HashCache", "Paths", "ProbeCache",
            "PublishedRecord", "StateFile", "Stamp"]
 
 #: The size and mtime of every file an episode was made from (show file, sidecar, media,
@@ -140,21 +140,36 @@ def _encoder(tp: Any) -> _Codec | None:
     raise TypeError(f"state.py cannot store a {tp}")
 
 
-def _decoder(tp: Any) -> _Codec | None:
+class Paths(dict[str, Path]):
+    """Path objects by their text, each made once: a decoded episode's media and its
+    MediaInfo share one, and the loader hands in the sidecar paths it already has
+    (making a Path costs more than reading its JSON)."""
+
+    def __missing__(self, text: str) -> Path:
+        path = self[text] = Path(text)
+        return path
+
+
+_Decode = Callable[[Any, Paths], Any]
+
+
+def _decoder(tp: Any) -> _Decode | None:
     """How to read back a value stored by ``_encoder(tp)``; None: as it is."""
     if _is_plain(tp):
         return None
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         return _decoder(_optional(tp))
     if tp is Path:
-        return Path
+        return lambda value, paths: paths[value]
     if tp is datetime:
-        return datetime.fromisoformat
+        return lambda value, paths: datetime.fromisoformat(value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp
+        return lambda value, paths: tp(value)
     if typing.get_origin(tp) is tuple:
         item = _decoder(typing.get_args(tp)[0])
-        return tuple if item is None else (lambda value: tuple(item(v) for v in value))
+        if item is None:
+            return lambda value, paths: tuple(value)
+        return lambda value, paths: tuple(item(v, paths) for v in value)
     if dataclasses.is_dataclass(tp):
         return decoder(tp)  # type: ignore[arg-type]
     raise TypeError(f"state.py cannot read a {tp}")
@@ -176,13 +191,13 @@ def encoder(cls: type) -> Callable[[Any], list[Any]]:
 
 
 @cache
-def decoder(cls: type) -> Callable[[list[Any]], Any]:
-    """The inverse of :func:`encoder` for ``cls``."""
+def decoder(cls: type) -> Callable[[list[Any], Paths], Any]:
+    """The inverse of :func:`encoder` for ``cls``: ``decoder(cls)(values, Paths())``."""
     hints = typing.get_type_hints(cls)
     parts = [_decoder(hints[f.name]) for f in dataclasses.fields(cls)]
 
-    def decode(values: list[Any]) -> Any:
-        return cls(*[v if part is None or v is None else part(v)
+    def decode(values: list[Any], paths: Paths) -> Any:
+        return cls(*[v if part is None or v is None else part(v, paths)
                      for v, part in zip(values, parts, strict=True)])
     return decode
 
@@ -255,11 +270,10 @@ class BuildState(StateFile):
         entry = self.deliveries.get(key)
         if entry is None or (fingerprint is not None and entry["fingerprint"] != fingerprint):
             return None
-        path = Path(entry["path"])
-        if fingerprint is not None and not path.exists():
+        if fingerprint is not None and not os.path.exists(entry["path"]):
             return None
         loudness = entry.get("loudness")
-        return DeliveryRecord(path, entry.get("duration"), Loudness(**loudness) if loudness else None,
+        return DeliveryRecord(Path(entry["path"]), entry.get("duration"), Loudness(**loudness) if loudness else None,
                               entry.get("normalization"), bool(entry.get("peaks")))
 
     def record_delivery(self, key: str, fingerprint: str, record: DeliveryRecord) -> None:
@@ -330,7 +344,7 @@ class ProbeCache(StateFile):
         key = str(path)
         entry = self.entries.get(key)
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-            info: MediaInfo = decoder(MediaInfo)(entry[2])
+            info: MediaInfo = decoder(MediaInfo)(entry[2], Paths({key: path}))
             return dataclasses.replace(info, path=path) if info.path != path else info
         info = media_probe.probe(path)
         self.entries[key] = [stat.st_size, stat.st_mtime_ns, encoder(MediaInfo)(info)]
@@ -354,12 +368,13 @@ class EpisodeCache(StateFile):
 
     def _load(self, data: Mapping[str, Any]) -> None:
         self.entries: dict[str, list[Any]] = data.get("entries", {})
+        self._paths = Paths()
 
     def _dump(self) -> dict[str, Any]:
         return {"entries": self.entries}
 
     @staticmethod
-    def stamp(show_stamp: Stamp, paths: Iterable[Path | None]) -> Stamp | None:
+    def stamp(show_stamp: Stamp, paths: Iterable[str | Path | None]) -> Stamp | None:
         """``show_stamp`` followed by the size and mtime of each path; None if one is gone."""
         stamps: list[str | int] = list(show_stamp)
         try:
@@ -375,16 +390,18 @@ class EpisodeCache(StateFile):
     def _episode_stamp(cls, show_stamp: Stamp, episode: Episode) -> Stamp | None:
         return cls.stamp(show_stamp, (episode.path, episode.media, episode.image, episode.transcript))
 
-    def get(self, show_stamp: Stamp, sidecar: str) -> tuple[Episode, Stamp] | None:
+    def get(self, show_stamp: Stamp, sidecar: Path) -> tuple[Episode, Stamp] | None:
         """The cached episode of ``sidecar`` and its stamp, if none of its files changed."""
-        entry = self.entries.get(sidecar)
+        name = str(sidecar)
+        entry = self.entries.get(name)
         if entry is None:
             return None
         stored, paths, episode = entry
-        stamp = self.stamp(show_stamp, [None if p is None else Path(p) for p in paths])
+        stamp = self.stamp(show_stamp, paths)
         if stamp is None or list(stamp) != stored:
             return None
-        return decoder(Episode)(episode), stamp
+        self._paths[name] = sidecar
+        return decoder(Episode)(episode, self._paths), stamp
 
     def put(self, show_stamp: Stamp, episode: Episode) -> Stamp | None:
         """Cache ``episode``; returns its stamp (None: a file vanished, nothing cached)."""

@@ -145,7 +145,8 @@ def image_absolute_path(root, tmp):
 
 
 def transcript_traversal(root, tmp):
-    add_media(root, "bad.mp3", source=make_audio(tmp / "a.mp3", 1.0), extra='transcript = "../../../../etc/hosts.vtt"\n')
+    add_media(root, "bad.mp3", source=make_audio(tmp / "a.mp3", 1.0),
+              extra='transcript = "../../../../etc/hosts.vtt"\n')
     return "episodes/demo/bad.toml: transcript", "outside the project"
 
 

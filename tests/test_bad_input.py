@@ -143,7 +143,7 @@ def test_bad_input_gives_one_clear_error(tmp_path: Path, name: str):
         assert lines[1:] == ['    title = "unclosed', "    " + " " * 17 + "^"], result.stderr
         lines = lines[:1]
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"Error: {root}/{where}") or lines[0].startswith(f"Error: {root.resolve()}/{where}"), lines[0]
+    assert lines[0].startswith((f"Error: {root}/{where}", f"Error: {root.resolve()}/{where}")), lines[0]
     assert words in lines[0]
     assert "Traceback" not in result.output
     assert "hunter2" not in result.output

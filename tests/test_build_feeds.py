@@ -170,7 +170,8 @@ def test_unicode_and_markup_round_trip(tmp_path: Path):
     make_show(tmp_path, title="Ça & <Co> — “Shows”")
     title = 'Zoë & <b>Ann</b> "quoted" — 日本語 🎧'
     make_episode(tmp_path, "demo", "ep", title=title,
-                 extra='description = "Notes with <script>alert(1)</script> & **bold** and <img src=x onerror=alert(1)>"\n')
+                 extra='description = "Notes with <script>alert(1)</script> & **bold** and '
+                       '<img src=x onerror=alert(1)>"\n')
     assert run(tmp_path, "build").exit_code == 0
     xml = (tmp_path / "public/feeds/demo.xml").read_bytes()
     parsed = podcastparser.parse("x", __import__("io").BytesIO(xml))
@@ -265,3 +266,22 @@ def test_a_cache_hit_restores_a_missing_waveform(project: Path):
     other = run(project, "build", "--out", "elsewhere")           # a new build folder, all from cache
     assert "0 encoded" in other.stderr
     assert (project / "elsewhere/embed/demo/001-first.peaks.json").read_bytes() == original
+
+
+@pytest.mark.parametrize("text", [
+    'title = "x"\n\n# How it is delivered\n[delivery]\nformat = "mp3"\n',
+    'title = "x"\nnotes = """\n[not a table]\n"""\n[delivery]\nformat = "mp3"\n',
+    'title = "x"\nowner.name = "A"\n',
+    'title = "x"\n[[persons]]\nname = "A"\n',
+])
+def test_guid_write_back_puts_a_top_level_key_before_the_first_table(tmp_path: Path, text: str):
+    import tomllib
+
+    from media_pub.project.writeback import write_back
+
+    path = tmp_path / "show.toml"
+    path.write_text(text, "utf-8")
+    write_back(path, "guid", 'a "quoted" id')
+    written = path.read_text("utf-8")
+    assert tomllib.loads(written) == {**tomllib.loads(text), "guid": 'a "quoted" id'}
+    assert written.replace('guid = "a \\"quoted\\" id"\n', "") == text   # nothing else moved

@@ -34,7 +34,8 @@ def test_init_scaffolds_a_project_that_builds(tmp_path: Path):
     target = tmp_path / "new"
     result = invoke("init", str(target))
     assert result.exit_code == 0
-    for name in ("media-pub.toml", "feeds/my-show.toml", "episodes/my-show/welcome.toml", "episodes/my-show/welcome.mp3"):
+    for name in ("media-pub.toml", "feeds/my-show.toml", "episodes/my-show/welcome.toml",
+                 "episodes/my-show/welcome.mp3"):
         assert (target / name).is_file(), name
     result = invoke("--project", str(target), "build")
     assert result.exit_code == 0, result.stderr

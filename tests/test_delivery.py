@@ -206,3 +206,20 @@ def test_missing_source_and_missing_ffmpeg_are_clear(tmp_path, monkeypatch):
     with pytest.raises(FatalError, match="MEDIA_PUB_FFMPEG"):
         deliver_episodes([DeliveryJob("s/ep", source, Delivery(), DeliveryTags("Ep"))],
                          tmp_path / "cache")
+
+
+@pytest.mark.parametrize("fmt", [DeliveryFormat.MP3, DeliveryFormat.M4A])
+def test_every_tag_in_the_table_is_read_back_as_written(tmp_path, fmt):
+    """One TAGS table drives writing and probing: each field comes back under its own name."""
+    from media_pub.media.probe import probe
+    from media_pub.media.tags import TAGS, write_tags
+
+    path = make_audio(tmp_path / f"ep.{fmt.value}", 1.0)
+    written = tags(tmp_path, chapters=(), genre="Education")
+    write_tags(path, fmt, written, duration=1.0)
+    read = probe(path).tags
+    assert {field.name for field in TAGS} <= set(read)
+    assert {name: read[name] for name in ("title", "artist", "album", "comment", "genre")} == {
+        "title": written.title, "artist": written.artist, "album": written.album,
+        "comment": written.comment, "genre": "Education"}
+    assert read["date"].startswith("2026-11-20")

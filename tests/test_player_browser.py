@@ -346,7 +346,8 @@ def test_embedding_snippets_work_from_another_origin(visit, site, base, tmp_path
 
     html = "\n".join(block.replace(BASE_URL, base) for block in _snippets())
     (tmp_path / "index.html").write_text(
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Embeds</title><link rel="icon" href="data:,"></head>'
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Embeds</title>'
+        f'<link rel="icon" href="data:,"></head>'
         f"<body><main>{html}</main></body></html>", encoding="utf-8")
     embedder = _start(tmp_path)
     try:

@@ -2,7 +2,8 @@
 
 Arbitrary unicode, markup and control characters go into the show and episode TOML
 files; a real build writes RSS, JSON Feed, the embed index, oEmbed and player pages;
-podcastparser, feedparser, lxml and json read them back. Policy (notes.py): characters XML 1.0 cannot carry (C0 controls other
+podcastparser, feedparser, lxml and json read them back. Policy (notes.py): characters XML 1.0
+cannot carry (C0 controls other
 than tab/newline/CR, U+FFFE/U+FFFF) are removed from every text, the same way in every
 output; titles and names fold runs of spaces; notes are sanitised HTML, so markup from
 metadata never becomes a live script.
@@ -161,7 +162,8 @@ def test_any_text_survives_every_output(project: Path, show_title, title, author
     assert index["shows"][0]["title"] == expected["show_title"]
     assert index["shows"][0]["episodes"][0]["title"] == expected["title"]
     assert json.loads((out / "embed/demo/one.oembed.json").read_bytes())["title"] == expected["title"]
-    for page_key, wanted in (("embed/demo/one.html", expected["title"]), ("embed/demo/index.html", expected["show_title"])):
+    for page_key, wanted in (("embed/demo/one.html", expected["title"]),
+                             ("embed/demo/index.html", expected["show_title"])):
         page = lxml.html.fromstring((out / page_key).read_bytes())
         assert wanted in page.findtext(".//title"), page_key
         for script in page.iter("script"):

@@ -98,7 +98,8 @@ def test_s3_failures_name_the_key_and_leave_the_old_object(tmp_path, bucket):
     failures = store.upload([upload(tmp_path, "feeds/show.xml", b"new")])
 
     assert list(failures) == ["feeds/show.xml"]
-    assert failures["feeds/show.xml"].startswith(f"s3://{bucket.name}/site/feeds/show.xml: upload failed: InternalError")
+    assert failures["feeds/show.xml"].startswith(
+        f"s3://{bucket.name}/site/feeds/show.xml: upload failed: InternalError")
     assert bucket.read("site/feeds/show.xml") == b"old"
     assert sum(1 for m, _, _ in bucket.proxy.requests if m == "PUT") == 2   # tried twice (AWS_MAX_ATTEMPTS=2)
 

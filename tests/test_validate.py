@@ -488,7 +488,8 @@ def test_enclosure_extension_not_listed_by_apple(build):
     from media_factory import make_audio
     ogg = make_audio(root / "media/show/ep2.ogg", seconds=3.0)
     root, feed = build
-    only(check(build, ("ep2.m4a", "ep2.ogg"), (f'length="{_length(feed, "ep2.m4a")}"', f'length="{ogg.stat().st_size}"'),
+    only(check(build, ("ep2.m4a", "ep2.ogg"),
+               (f'length="{_length(feed, "ep2.m4a")}"', f'length="{ogg.stat().st_size}"'),
                ('type="audio/x-m4a"', 'type="audio/ogg"')), "apple.enclosure.extension")
 
 

@@ -26,7 +26,7 @@ from media_pub.checks.rss import (
 from media_pub.errors import FeedError
 from media_pub.state import ProbeCache
 from media_pub.model import Settings
-from media_pub.project.writeback import podcast_guid
+from media_pub.outputs.ids import podcast_guid
 
 __all__ = ["Finding", "Severity", "artwork_problems", "check_build", "delivery_findings", "gate_publish", "has_errors",
            "media_facts", "parse_duration", "podcast_guid", "rfc2822_problem", "validate_feed",

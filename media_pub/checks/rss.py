@@ -48,7 +48,7 @@ from media_pub.checks.tables import (
 from media_pub.errors import MediaError
 from media_pub.media.probe import probe
 from media_pub.model import MediaInfo
-from media_pub.project.writeback import PODCAST_GUID_NAMESPACE, podcast_guid
+from media_pub.outputs.ids import PODCAST_GUID_NAMESPACE, podcast_guid
 from media_pub.state import ProbeCache
 
 

@@ -22,15 +22,15 @@ import re
 import struct
 import subprocess
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from media_pub.media import ffmpeg
+from media_pub.media.ffmpeg import FractionProgress
 from media_pub.errors import EncodeError, MediaError
 from media_pub.model import Delivery, DeliveryFormat, Loudness
 
-FractionProgress = Callable[[float], None]
 
 #: First-try headroom between the limiter's sample-peak ceiling and the true-peak ceiling:
 #: room for inter-sample peaks and lossy-encoder overshoot (STANDARDS 4: -1.5..-2 dBTP).
@@ -57,7 +57,7 @@ _PEAK_LEVEL = re.compile(r"Peak_level=" + _NUMBER)
 
 
 @dataclass(frozen=True)
-class Plan:
+class LoudnessPlan:
     """How one encode changes the loudness."""
 
     mode: str           # linear | dynamic
@@ -150,14 +150,14 @@ def is_silent(loudness: Loudness) -> bool:
     return loudness.integrated <= SILENCE_LUFS or loudness.true_peak == -math.inf
 
 
-def plan_for(measured: Loudness, delivery: Delivery, margin: float = TP_MARGIN) -> Plan:
+def plan_for(measured: Loudness, delivery: Delivery, margin: float = TP_MARGIN) -> LoudnessPlan:
     """Linear gain + limiter when that keeps the dynamics, else dynamic loudnorm."""
     gain = delivery.loudness - measured.integrated
     limiting = measured.true_peak + gain - (delivery.true_peak - margin)
     too_wide = delivery.lra is not None and measured.lra > delivery.lra
     if too_wide or limiting > MAX_LINEAR_LIMITING:
-        return Plan("dynamic", 0.0, margin)
-    return Plan("linear", gain, margin)
+        return LoudnessPlan("dynamic", 0.0, margin)
+    return LoudnessPlan("linear", gain, margin)
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def _jingle(path: Path, layout: str, field: str) -> _Part:
 
 
 def _graph(parts: list[tuple[int, float, float]], layout: str, delivery: Delivery,
-           plan: Plan, main: Loudness) -> str:
+           plan: LoudnessPlan, main: Loudness) -> str:
     """The filter graph: per-part gain, crossfades, then limiter or loudnorm -> [a]."""
     rate = delivery.sample_rate
     limit = delivery.true_peak - plan.margin       # dBFS ceiling for the sample-peak limiter
@@ -207,8 +207,8 @@ def _graph(parts: list[tuple[int, float, float]], layout: str, delivery: Deliver
     return ";".join(chains)
 
 
-def _calibrate(source: Path, out: Path, layout: str, delivery: Delivery, plan: Plan,
-               measured: Loudness, video_codec: str | None, duration: float) -> Plan:
+def _calibrate(source: Path, out: Path, layout: str, delivery: Delivery, plan: LoudnessPlan,
+               measured: Loudness, video_codec: str | None, duration: float) -> LoudnessPlan:
     """Encode an excerpt through the real chain and make up what the limiter and codec take.
 
     A look-ahead limiter that catches many peaks, and a lossy encoder that drops the top
@@ -232,8 +232,8 @@ def _calibrate(source: Path, out: Path, layout: str, delivery: Delivery, plan: P
     # More gain makes the limiter work a little harder: 1.2x makes up most of that second bite.
     gain = plan.gain + (1.2 * loss if loss > 0 else loss)
     if measured.true_peak + gain - (delivery.true_peak - margin) > MAX_LINEAR_LIMITING:
-        return Plan("dynamic", 0.0, margin)
-    return Plan("linear", gain, margin)
+        return LoudnessPlan("dynamic", 0.0, margin)
+    return LoudnessPlan("linear", gain, margin)
 
 
 def _codec_args(delivery: Delivery, video_codec: str | None) -> list[str]:
@@ -267,7 +267,7 @@ def _reduce_peaks(raw: array) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _encode_once(source: Path, out: Path, delivery: Delivery, plan: Plan, layout: str,
+def _encode_once(source: Path, out: Path, delivery: Delivery, plan: LoudnessPlan, layout: str,
                  main: Loudness, jingles: tuple[_Part | None, _Part | None], video_codec: str | None,
                  duration: float | None, progress: FractionProgress | None,
                  excerpt: tuple[float, float] | None = None) -> Encoded:
@@ -397,10 +397,10 @@ def encode(source: Path, out: Path, delivery: Delivery, *,
         if plan.mode == "linear":
             gain = plan.gain - error if abs(error) > TOLERANCE else plan.gain
             limiting = measured.true_peak + gain - (delivery.true_peak - margin)
-            plan = Plan("linear", gain, margin) if limiting <= MAX_LINEAR_LIMITING \
-                else Plan("dynamic", 0.0, margin)
+            plan = LoudnessPlan("linear", gain, margin) if limiting <= MAX_LINEAR_LIMITING \
+                else LoudnessPlan("dynamic", 0.0, margin)
         else:
-            plan = Plan("dynamic", 0.0, margin)
+            plan = LoudnessPlan("dynamic", 0.0, margin)
             if abs(error) > TOLERANCE:
                 work = replace(work, loudness=work.loudness - error)
     assert result is not None

@@ -22,6 +22,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from media_pub.errors import MediaError
+from media_pub.media.tags import TAGS
 from media_pub import site
 from media_pub.model import Artwork, Chapter, MediaInfo, VideoInfo
 
@@ -37,11 +38,6 @@ _VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov"}
 _KINDS = [(MP3, "mp3"), (MP4, "mp4"), (WAVE, "wav"), (FLAC, "flac"), (OggOpus, "ogg"), (OggVorbis, "ogg")]
 
 # One table: our tag name -> where each format keeps it (cf. mediafile's MediaField).
-_ID3_TAGS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "date": "TDRC", "genre": "TCON"}
-_MP4_TAGS = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "date": "\xa9day",
-             "genre": "\xa9gen", "comment": "\xa9cmt"}
-_VORBIS_TAGS = {"title": "title", "artist": "artist", "album": "album", "date": "date",
-                "genre": "genre", "comment": "comment"}
 
 
 def probe(path: Path) -> MediaInfo:
@@ -155,15 +151,12 @@ def _read_tags(audio: Any, container: str) -> tuple[dict[str, str], tuple[Chapte
     if raw is None:
         return tags, (), None
     if isinstance(raw, ID3):
-        for name, frame_id in _ID3_TAGS.items():
-            frames = raw.getall(frame_id)
-            if frames and frames[0].text:
-                tags[name] = str(frames[0].text[0]).strip()
-        comments = [c for c in raw.getall("COMM") if c.text]
-        # ffmpeg writes a "comment" as TXXX:comment, not COMM; read both.
-        comments += [t for t in raw.getall("TXXX") if t.desc.lower() in ("comment", "description") and t.text]
-        if comments:
-            tags["comment"] = str(comments[0].text[0]).strip()
+        for field in TAGS:
+            frames = [frame for frame in raw.getall(field.id3) if frame.text]
+            if field.id3 == "COMM":   # ffmpeg writes a comment as TXXX:comment; read both
+                frames += [t for t in raw.getall("TXXX") if t.desc.lower() in ("comment", "description") and t.text]
+            if frames:
+                tags[field.name] = str(frames[0].text[0]).strip()
         pictures = raw.getall("APIC")
         if pictures:
             artwork = Artwork(pictures[0].mime or "image/jpeg", len(pictures[0].data))
@@ -173,9 +166,9 @@ def _read_tags(audio: Any, container: str) -> tuple[dict[str, str], tuple[Chapte
             end = chap.end_time / 1000 if chap.end_time and chap.end_time != 0xFFFFFFFF else None
             chapters.append(Chapter(start=chap.start_time / 1000, title=title, end=end))
     elif container == "mp4":
-        for name, atom in _MP4_TAGS.items():
-            if atom in raw and raw[atom]:
-                tags[name] = str(raw[atom][0]).strip()
+        for field in TAGS:
+            if field.mp4 in raw and raw[field.mp4]:
+                tags[field.name] = str(raw[field.mp4][0]).strip()
         if "covr" in raw and raw["covr"]:
             cover = raw["covr"][0]
             mime = "image/png" if getattr(cover, "imageformat", 13) == 14 else "image/jpeg"
@@ -183,10 +176,10 @@ def _read_tags(audio: Any, container: str) -> tuple[dict[str, str], tuple[Chapte
         for chap in getattr(audio, "chapters", None) or []:
             chapters.append(Chapter(start=float(chap.start), title=str(chap.title)))
     else:  # Vorbis comments (FLAC, Ogg)
-        for name, key in _VORBIS_TAGS.items():
-            values = raw.get(key)
+        for field in TAGS:
+            values = raw.get(field.vorbis)
             if values:
-                tags[name] = str(values[0]).strip()
+                tags[field.name] = str(values[0]).strip()
         pictures = getattr(audio, "pictures", None)
         if pictures:
             artwork = Artwork(pictures[0].mime or "image/jpeg", len(pictures[0].data))

@@ -17,12 +17,46 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen._tags import PaddingInfo
-from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, CTOCFlags, Encoding, PictureType
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TIT2, CTOCFlags, Encoding, Frames, PictureType
 from mutagen.mp4 import MP4, MP4Cover
 
 from media_pub.media import ffmpeg
 from media_pub.errors import EncodeError, MediaError
 from media_pub.model import Chapter, DeliveryFormat
+
+
+@dataclass(frozen=True)
+class TagField:
+    """One text tag as each container spells it (mediafile's ``MediaField`` idea): probe.py
+    reads through this table and :func:`write_tags` writes through it, so they agree."""
+
+    name: str      # ours: a key of MediaInfo.tags and a DeliveryTags field
+    id3: str       # ID3v2 frame (MP3)
+    mp4: str       # iTunes-style atom (M4A, MP4)
+    vorbis: str    # Vorbis comment (FLAC, Ogg sources; read only)
+
+
+TAGS: tuple[TagField, ...] = (
+    TagField("title", "TIT2", "\xa9nam", "title"),
+    TagField("artist", "TPE1", "\xa9ART", "artist"),
+    TagField("album", "TALB", "\xa9alb", "album"),
+    TagField("date", "TDRC", "\xa9day", "date"),      # ID3v2.3 saves TDRC as TYER + TDAT
+    TagField("comment", "COMM", "\xa9cmt", "comment"),
+    TagField("genre", "TCON", "\xa9gen", "genre"),
+)
+_DATE_FORMATS = {"id3": "%Y-%m-%dT%H:%M", "mp4": "%Y-%m-%dT%H:%M:%SZ"}
+
+
+def _values(tags: DeliveryTags, container: str) -> list[tuple[TagField, str]]:
+    """The table's fields that ``tags`` sets, as the text ``container`` stores."""
+    out = []
+    for field in TAGS:
+        value = getattr(tags, field.name)
+        if isinstance(value, datetime):
+            value = value.strftime(_DATE_FORMATS[container])
+        if value:
+            out.append((field, str(value)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -96,18 +130,11 @@ def _save_quantised(path: Path, save: Callable[[Callable[[PaddingInfo], int]], N
 def _write_id3(path: Path, tags: DeliveryTags, spans: Sequence[tuple[float, float, str]]) -> None:
     id3 = ID3()
     text = Encoding.UTF16
-    id3.add(TIT2(encoding=text, text=tags.title))
-    if tags.artist:
-        id3.add(TPE1(encoding=text, text=tags.artist))
-    if tags.album:
-        id3.add(TALB(encoding=text, text=tags.album))
-    if tags.date:
-        # TDRC is converted to TYER + TDAT by save(v2_version=3).
-        id3.add(TDRC(encoding=text, text=tags.date.strftime("%Y-%m-%dT%H:%M")))
-    if tags.comment:
-        id3.add(COMM(encoding=text, lang="eng", desc="", text=tags.comment))
-    if tags.genre:
-        id3.add(TCON(encoding=text, text=tags.genre))
+    for field, value in _values(tags, "id3"):
+        if field.id3 == "COMM":
+            id3.add(COMM(encoding=text, lang="eng", desc="", text=value))
+        else:
+            id3.add(Frames[field.id3](encoding=text, text=value))
     if tags.artwork:
         data, mime = _picture(tags.artwork)
         id3.add(APIC(encoding=Encoding.LATIN1, mime=mime, type=PictureType.COVER_FRONT,
@@ -147,12 +174,8 @@ def _write_mp4(path: Path, tags: DeliveryTags) -> None:
     mp4 = MP4(path)
     if mp4.tags is None:
         mp4.add_tags()
-    atoms = {"\xa9nam": tags.title, "\xa9ART": tags.artist, "\xa9alb": tags.album,
-             "\xa9cmt": tags.comment, "\xa9gen": tags.genre,
-             "\xa9day": tags.date.strftime("%Y-%m-%dT%H:%M:%SZ") if tags.date else ""}
-    for key, value in atoms.items():
-        if value:
-            mp4.tags[key] = [value]
+    for field, value in _values(tags, "mp4"):
+        mp4.tags[field.mp4] = [value]
     if tags.artwork:
         data, mime = _picture(tags.artwork)
         kind = MP4Cover.FORMAT_JPEG if mime == "image/jpeg" else MP4Cover.FORMAT_PNG

@@ -29,6 +29,7 @@ from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
 from media_pub.media import images
 from media_pub.model import BuiltShow, Delivered, Settings, Show, ShowType
+from media_pub.outputs.feed import rfc3339
 from media_pub.outputs.notes import notes_html, notes_text, summary
 
 STATIC_FILES = ("player.css", "player.js", "embed.js")   # copied to embed/
@@ -143,13 +144,6 @@ def _write_index(writer: PageWriter, shows: list[dict], generated: datetime) -> 
         return
     writer.write(site.INDEX_KEY,
                  _json({"version": 1, "generated": rfc3339(generated), "shows": merged}))
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2026-11-20T09:00:00Z``: UTC, whole seconds (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def clock(seconds: float) -> str:

@@ -199,7 +199,11 @@ class PodcastItem(BaseEntryExtension):
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    """``2026-11-20T09:00:00Z``: UTC, whole seconds (naive datetimes are taken as UTC). The
+    one date form of the JSON Feed, the embed index and the player pages."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def last_build_date(built: BuiltShow) -> datetime:

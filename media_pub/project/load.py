@@ -24,6 +24,7 @@ from media_pub.errors import ConfigError, MediaError
 from media_pub.media import images
 from media_pub.media.probe import MEDIA_EXTENSIONS
 from media_pub.model import (
+    DEFAULT_DELIVERY,
     Chapter,
     Delivery,
     DeliveryFormat,
@@ -293,11 +294,11 @@ def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -
     fmt = table.choice("format", DeliveryFormat, default_format)
     if medium.is_video != (fmt is DeliveryFormat.MP4):
         raise table.error("format", "video shows deliver mp4; audio shows mp3 or m4a")
-    bitrate = table.get("bitrate", str, "128k")
+    bitrate = table.get("bitrate", str, DEFAULT_DELIVERY.bitrate)
     if not re.fullmatch(r"\d{2,3}k", bitrate):
         raise table.error("bitrate", f"{bitrate!r} is not a bitrate such as \"128k\"")
-    loudness = table.number("loudness", -16.0)
-    true_peak = table.number("true_peak", -1.0)
+    loudness = table.number("loudness", DEFAULT_DELIVERY.loudness)
+    true_peak = table.number("true_peak", DEFAULT_DELIVERY.true_peak)
     if not -70 < loudness < 0:
         raise table.error("loudness", "must be an integrated loudness in LUFS, e.g. -16.0")
     if not -9 <= true_peak <= 0:
@@ -308,7 +309,7 @@ def _delivery(table: _Table | None, medium: Medium, project: Path, base: Path) -
     channels = table.integer("channels", None)
     if channels not in (None, 1, 2):
         raise table.error("channels", "must be 1 (mono) or 2 (stereo)")
-    sample_rate = table.integer("sample_rate", 44100)
+    sample_rate = table.integer("sample_rate", DEFAULT_DELIVERY.sample_rate)
     if sample_rate not in (22050, 24000, 32000, 44100, 48000):
         raise table.error("sample_rate", "must be 22050, 24000, 32000, 44100 or 48000")
     intro = table.get("intro", str)
@@ -580,12 +581,30 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         folder = project.settings.project / EPISODES_DIR / show.path.stem
         if not folder.is_dir():
             continue
-        used = {episode.media.resolve() for episode in project.episodes[show.slug]}
-        used |= {path.resolve() for path in (show.delivery.intro, show.delivery.outro) if path}
-        found[show.slug] = tuple(sorted(
-            path for path in folder.iterdir()
-            if path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
-            and path.is_file() and path.resolve() not in used))
+        named = [episode.media for episode in project.episodes[show.slug]]
+        named += [path for path in (show.delivery.intro, show.delivery.outro) if path]
+        as_named = {str(path) for path in named}
+        used: set[str] | None = None
+        resolved: set[Path] | None = None
+        untracked = []
+        # Path text first: at 10,000 episodes, resolve() of every recording took most
+        # of a no-op build.
+        for name in os.listdir(folder):
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
+                continue
+            path = os.path.join(folder, name)
+            if path in as_named:
+                continue
+            if used is None:
+                used = {os.path.abspath(p) for p in named}
+            if os.path.abspath(path) in used or not os.path.isfile(path):
+                continue
+            # Only a file no sidecar names by this path is looked at through symlinks.
+            if resolved is None:
+                resolved = {p.resolve() for p in named}
+            if Path(path).resolve() not in resolved:
+                untracked.append(Path(path))
+        found[show.slug] = tuple(sorted(untracked))
     return {slug: paths for slug, paths in found.items() if paths}
 
 
@@ -626,7 +645,7 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
         show_stamp: Stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
         items = []
         for sidecar in sidecars:
-            hit = loaded.get(show_stamp, str(sidecar))
+            hit = loaded.get(show_stamp, sidecar)
             if hit is None:
                 episode = load_episode(root, show, sidecar, cache.probe)
                 stamps[episode.path] = loaded.put(show_stamp, episode)

@@ -10,6 +10,7 @@ tomlkit rewrites only the one line, keeping the volunteer's comments and layout.
 from __future__ import annotations
 
 import os
+import tomllib
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -18,19 +19,7 @@ import tomlkit
 
 from media_pub.errors import ConfigError
 from media_pub.model import Episode, Show
-
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-
-def podcast_guid(feed_url: str) -> str:
-    """podcast:guid for a feed URL: UUIDv5 of the URL without scheme and trailing slashes.
-
-    Example:
-        >>> podcast_guid("https://podnews.net/rss")
-        '9b024349-ccf0-5f69-a609-6b82873eab3c'
-    """
-    name = feed_url.split("://", 1)[-1].rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
+from media_pub.outputs.ids import podcast_guid
 
 
 def write_back(path: Path, key: str, value: str) -> None:
@@ -39,25 +28,43 @@ def write_back(path: Path, key: str, value: str) -> None:
         document = tomlkit.parse(path.read_text("utf-8"))
     except Exception as error:  # tomlkit raises its own ParseError family
         raise ConfigError(f"cannot update {key}: {error}", path, key) from None
-    if key in document:
-        document[key] = value
+    if key in document or not any(isinstance(item, tomlkit.items.Table | tomlkit.items.AoT)
+                                  for item in document.values()):
+        document[key] = value        # replaced in place, or appended after the last key
+        text = tomlkit.dumps(document)
     else:
-        # A top-level key must stand before the first table, or TOML would read it as
-        # part of that table.
-        first_table = next((i for i, (k, item) in enumerate(document.body)
-                            if k is not None and isinstance(item, tomlkit.items.Table | tomlkit.items.AoT)),
-                           None)
-        if first_table is None:
-            document.add(key, value)
-        else:
-            # ...and before the comments and blank lines that introduce that table.
-            while first_table > 0 and document.body[first_table - 1][0] is None:
-                first_table -= 1
-            document._insert_at(first_table, key, value)  # tomlkit has no public insert-at
+        text = _before_first_table(tomlkit.dumps(document), key, value, path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(tomlkit.dumps(document), "utf-8")
+    tmp.write_text(text, "utf-8")
     os.chmod(tmp, path.stat().st_mode & 0o777)
     os.replace(tmp, path)
+
+
+def _before_first_table(text: str, key: str, value: str, path: Path) -> str:
+    """``text`` with ``key = value`` as a top-level key: before the first table header and
+    the comments and blank lines that introduce it (after it, TOML would read the key as
+    part of that table). tomlkit has no public insert-at, so the line goes in as text, and
+    a place is taken only if every other value parses exactly as before."""
+    want = {**tomllib.loads(text), key: value}
+    line = f"{key} = {tomlkit.string(value).as_string()}\n"
+    lines = text.splitlines(keepends=True)
+    for index, header in enumerate(lines):
+        if not header.lstrip().startswith("["):
+            continue
+        start = index
+        while start > 0 and (not lines[start - 1].strip() or lines[start - 1].lstrip().startswith("#")):
+            start -= 1
+        candidate = "".join([*lines[:start], line, *lines[start:]])
+        try:
+            if tomllib.loads(candidate) == want:
+                return candidate
+        except tomllib.TOMLDecodeError:
+            pass     # that "[" was inside a multi-line string
+    ending = text if text.endswith("\n") or not text else text + "\n"
+    if tomllib.loads(ending + line) == want:    # only dotted keys, no table header
+        return ending + line
+    raise ConfigError(f"cannot add {key}: no place before the first table keeps the file's meaning; "
+                      f"add {line.strip()} at the top yourself", path, key)
 
 
 def ensure_episode_guid(episode: Episode) -> Episode:
