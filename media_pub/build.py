@@ -289,7 +289,7 @@ def _listing(folder: Path) -> list[str]:
     return sorted(os.listdir(folder)) if folder.is_dir() else []
 
 
-def _static_stamp() -> tuple:
+def _static_stamp() -> tuple[tuple[str, int], ...]:
     """The player's templates and assets: a change to them re-renders the pages."""
     package = Path(__file__).parent
     return tuple((p.name, p.stat().st_mtime_ns) for folder in ("templates", "static")

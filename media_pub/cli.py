@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -27,9 +27,13 @@ from media_pub.model import Settings
 
 # The CLI imports the pipeline only when a command runs; the type is for annotations.
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
     from media_pub.build import BuildReport
 
 log = logging.getLogger("media_pub")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class Context:
@@ -40,7 +44,7 @@ class Context:
         self.verbose = verbose
         self.quiet = quiet
 
-    def settings(self, **overrides) -> Settings:
+    def settings(self, **overrides: Any) -> Settings:
         settings = config.load(self.project, os.environ, overrides)
         log.debug("settings from: %s", ", ".join(settings.sources))
         return settings
@@ -53,11 +57,11 @@ def say(message: str) -> None:
         click.echo(message, err=True)
 
 
-def handle_errors(command):
+def handle_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn library errors into one clear line and an exit code."""
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         ctx = click.get_current_context().find_object(Context)
         verbose = bool(ctx and ctx.verbose)
         try:
@@ -108,7 +112,7 @@ def main() -> None:
 
 # --- commands ---------------------------------------------------------------------------
 
-def _echo_json(data) -> None:
+def _echo_json(data: object) -> None:
     import json
 
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -196,7 +200,7 @@ def probe(ctx: Context, files: tuple[Path, ...], as_json: bool, loudness: bool) 
         click.echo(_describe(info))
 
 
-def _describe(info: dict) -> str:
+def _describe(info: dict[str, Any]) -> str:
     minutes, seconds = divmod(info["duration"], 60)
     lines = [
         f"{info['path']}",
@@ -274,10 +278,10 @@ class ProgressDisplay:
         self.enabled = not quiet and sys.stderr.isatty()
         self.shown: dict[str, int] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressDisplay | None:
         return self if self.enabled else None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.enabled and self.shown:
             click.echo("\r\033[K", err=True, nl=False)
 
@@ -305,7 +309,7 @@ def _warn_untracked(ctx: Context, report: BuildReport) -> None:
             f"run {_add_command(ctx, show, source)}")
 
 
-def finish_build(report) -> None:
+def finish_build(report: BuildReport) -> None:
     """Print the build summary and exit non-zero when an episode failed."""
     for warning in report.warnings:
         click.echo(f"Warning: {warning.file}: {warning.field}: {warning.message}", err=True)
@@ -522,12 +526,12 @@ class BytesBar:
 
     def __init__(self, quiet: bool):
         self.enabled = not quiet and sys.stderr.isatty()
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> BytesBar | None:
         return self if self.enabled else None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.render_finish()
 

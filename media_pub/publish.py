@@ -23,6 +23,7 @@ from media_pub.errors import ExitStatus, StorageError
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
 from media_pub.plan import (
+    Change,
     Entry,
     LocalFile,
     Manifest,
@@ -100,7 +101,7 @@ class PublishReport:
         return line
 
 
-def _size(count: int) -> str:
+def _size(count: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1000 or unit == "GB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -175,7 +176,7 @@ def _hash_quietly(files: list[LocalFile], cache: HashCache) -> dict[str, str]:
     return hash_all(files, 1, cache)
 
 
-def _ordered(the_plan: UploadPlan):
+def _ordered(the_plan: UploadPlan) -> list[Change]:
     return sorted(the_plan.uploads, key=lambda change: (phase_of(change.key), change.key))
 
 

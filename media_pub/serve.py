@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from io import BufferedIOBase
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from media_pub.errors import MediaPubError
@@ -58,7 +61,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     server_version = "media-pub"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args) -> None:   # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:   # noqa: A002 - stdlib signature
         log = getattr(self.server, "log", None)
         if log:
             log(format % args)
@@ -87,8 +90,10 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             index = target / "index.html"
             if not raw.endswith("/"):
                 return target            # redirected below
-            target = index.resolve() if index.exists() else None
-            if target is None or not target.is_relative_to(root):
+            if not index.exists():
+                return None
+            target = index.resolve()
+            if not target.is_relative_to(root):
                 return None
         return target
 
@@ -143,7 +148,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
                 pass                     # the player seeked elsewhere and hung up
 
 
-def _copy(source, sink, length: int) -> None:
+def _copy(source: BufferedIOBase, sink: BufferedIOBase, length: int) -> None:
     while length > 0:
         chunk = source.read(min(_CHUNK, length))
         if not chunk:
@@ -154,24 +159,24 @@ def _copy(source, sink, length: int) -> None:
 
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
-    log = None
+    log: Callable[[str], None] | None = None
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         """A player hanging up mid-file is normal; anything else is one log line, not a
         traceback on the volunteer's terminal."""
         error = sys.exc_info()[1]
         if isinstance(error, (ConnectionError, TimeoutError)):
             return
         if self.log:
-            self.log(f"error serving {client_address[0]}: {error!r}")
+            self.log(f"error serving {client_address[0]!s}: {error!r}")
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
-def make_server(root: Path, port: int = 8000, log=None) -> PreviewServer:
+def make_server(root: Path, port: int = 8000, log: Callable[[str], None] | None = None) -> PreviewServer:
     """A server for ``root`` bound to 127.0.0.1:``port`` (0 picks a free port); not started.
 
     Call ``serve_forever()`` on it (and ``shutdown()`` from another thread, or Ctrl-C).

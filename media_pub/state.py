@@ -135,7 +135,7 @@ def _encoder(tp: Any) -> _Codec | None:
     if typing.get_origin(tp) is tuple:
         item = _encoder(typing.get_args(tp)[0])
         return list if item is None else (lambda value: [item(v) for v in value])
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return encoder(tp)
     raise TypeError(f"state.py cannot store a {tp}")
 
@@ -170,8 +170,8 @@ def _decoder(tp: Any) -> _Decode | None:
         if item is None:
             return lambda value, paths: tuple(value)
         return lambda value, paths: tuple(item(v, paths) for v in value)
-    if dataclasses.is_dataclass(tp):
-        return decoder(tp)  # type: ignore[arg-type]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return decoder(tp)
     raise TypeError(f"state.py cannot read a {tp}")
 
 

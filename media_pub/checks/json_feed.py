@@ -98,9 +98,9 @@ def validate_json_feed(source: bytes | Path, *, build_dir: Path | None = None,
                 continue
             size = attachment.get("size_in_bytes")
             url = attachment["url"]
-            key = site.key_of(base_url, url) if build_dir and base_url else None
-            if build_dir and key is not None:
-                path = (build_dir / key).resolve()
+            attachment_key = site.key_of(base_url, url) if build_dir and base_url else None
+            if build_dir and attachment_key is not None:
+                path = (build_dir / attachment_key).resolve()
                 if not path.is_relative_to(build_dir.resolve()):
                     continue
                 if not path.is_file():

@@ -281,7 +281,7 @@ class _FeedCheck:
     def feed_url(self, channel: etree._Element) -> str | None:
         for link in channel.findall(f"{{{ATOM}}}link"):
             if link.get("rel") == "self" and link.get("href"):
-                return link.get("href")
+                return str(link.get("href"))
         return None
 
     def check_podcast_channel(self, channel: etree._Element) -> Iterator[Finding]:
@@ -605,7 +605,7 @@ def _category_fix(text: str, parents: dict[str, str]) -> str:
 
 
 def _qname(el: etree._Element) -> str:
-    tag = el.tag
+    tag = str(el.tag)
     if "}" not in tag:
         return tag
     uri, local = tag[1:].split("}")
@@ -613,7 +613,8 @@ def _qname(el: etree._Element) -> str:
 
 
 def _podcast_all(parent: etree._Element, tag: str) -> list[etree._Element]:
-    return parent.findall(f"{{{PODCAST}}}{tag}") + parent.findall(f"{{{PODCAST_ALT}}}{tag}")
+    found: list[etree._Element] = parent.findall(f"{{{PODCAST}}}{tag}") + parent.findall(f"{{{PODCAST_ALT}}}{tag}")
+    return found
 
 
 def _inside_item(el: etree._Element, parent: etree._Element) -> bool:

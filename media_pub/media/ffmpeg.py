@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def executable() -> str:
     try:
         import imageio_ffmpeg
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError) as error:
         raise FatalError(f"ffmpeg is missing ({error}); install imageio-ffmpeg "
                          f"or set {FFMPEG_ENV}") from error
@@ -97,12 +98,14 @@ class Run:
     """
 
     def __init__(self, args: Sequence[str], *, file: str | Path, cwd: Path | None = None,
-                 stdin=None, stdout=None, progress: bool = True,
+                 stdin: int | IO[bytes] | None = None, stdout: int | IO[bytes] | None = None,
+                 progress: bool = True,
                  on_line: Callable[[str], None] | None = None):
         self.file = file
         self.tail: deque[str] = deque(maxlen=_TAIL)
         self._on_line = on_line
-        read_fd = write_fd = None
+        read_fd: int | None = None
+        write_fd: int | None = None
         cmd = [executable(), "-hide_banner", "-nostdin", "-nostats"]
         if progress:
             read_fd, write_fd = os.pipe()
@@ -112,14 +115,15 @@ class Run:
             self.proc = subprocess.Popen(
                 cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else subprocess.DEVNULL,
-                stderr=subprocess.PIPE, cwd=cwd, pass_fds=(write_fd,) if progress else (),
+                stderr=subprocess.PIPE, cwd=cwd, pass_fds=() if write_fd is None else (write_fd,),
             )
         except OSError as error:
             for fd in (read_fd, write_fd):
                 if fd is not None:
                     os.close(fd)
             raise FatalError(f"cannot run ffmpeg: {error}", file=cmd[0]) from error
-        self._progress = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") if progress else None
+        self._progress = (os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
+                          if read_fd is not None else None)
         if write_fd is not None:
             os.close(write_fd)
         self._reader = threading.Thread(target=self._read_log, daemon=True)
@@ -161,7 +165,7 @@ class Run:
         self._reader.join(timeout=5)
 
 
-def start(args: Sequence[str], **kwargs) -> Run:
+def start(args: Sequence[str], **kwargs: Any) -> Run:
     """Start ffmpeg with ``args`` (after the global options); see :class:`Run`."""
     return Run(args, **kwargs)
 

@@ -256,7 +256,7 @@ def _tee(delivery: Delivery, out_name: str) -> tuple[str, str]:
     return f"[f=mp4:movflags=+faststart]{out_name}|[select=a:f=adts]pipe\\:1", "aac"
 
 
-def _reduce_peaks(raw: array) -> tuple[float, ...]:
+def _reduce_peaks(raw: array[float]) -> tuple[float, ...]:
     if not raw:
         return ()
     bins = min(PEAK_BINS, len(raw))
@@ -308,7 +308,8 @@ def _encode_once(source: Path, out: Path, delivery: Delivery, plan: LoudnessPlan
     try:
         verifier = ffmpeg.start(["-f", pipe_format, "-i", "pipe:0", "-af", chain, "-f", "null", "-"],
                                 file=out, stdin=encoder.proc.stdout, progress=False, on_line=on_line)
-        encoder.proc.stdout.close()   # the verifier owns the read end now
+        if encoder.proc.stdout is not None:
+            encoder.proc.stdout.close()   # the verifier owns the read end now
         total = (duration or 0.0) + (intro.duration if intro else 0) + (outro.duration if outro else 0)
         for seconds in encoder.times():
             if progress and total:
@@ -336,7 +337,7 @@ def _riff_truncated(path: Path) -> bool:
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return False
     (declared,) = struct.unpack("<I", head[4:8])
-    return 0 < declared < 0xFFFFFFF0 and declared + 8 > path.stat().st_size
+    return bool(0 < declared < 0xFFFFFFF0 and declared + 8 > path.stat().st_size)
 
 
 def encode(source: Path, out: Path, delivery: Delivery, *,
@@ -360,7 +361,7 @@ def encode(source: Path, out: Path, delivery: Delivery, *,
         raise EncodeError("truncated: the WAV header promises more audio than the file holds",
                           file=source, field="media")
     layout = layout_for(info.channels, delivery)
-    report = progress or (lambda fraction: None)
+    report: FractionProgress = progress or (lambda fraction: None)
     measured, decoded = _measure(source, layout, true_peak=False, duration=info.duration,
                                  progress=lambda f: report(0.1 * f))
     if info.duration and decoded < info.duration * 0.9 - 0.5:
@@ -378,15 +379,17 @@ def encode(source: Path, out: Path, delivery: Delivery, *,
                    _jingle(delivery.outro, layout, "outro") if delivery.outro else None)
     plan = plan_for(measured, delivery)
     if plan.mode == "linear" and not jingles[0] and not jingles[1] and \
-            (info.duration or 0) >= CALIBRATE_FROM:
+            info.duration is not None and info.duration >= CALIBRATE_FROM:
         plan = _calibrate(source, out, layout, delivery, plan, measured, video_codec, info.duration)
     work = delivery      # dynamic retries aim a corrected target; the goal stays `delivery`
     result = None
     for attempt in range(1, _ATTEMPTS + 1):
         base = 0.1 + 0.9 * (attempt - 1) / _ATTEMPTS
+
+        def scaled(fraction: float, base: float = base) -> None:
+            report(base + (1 - base) * fraction)
         result = replace(_encode_once(source, out, work, plan, layout, measured, jingles,
-                                      video_codec, info.duration,
-                                      lambda f, base=base: report(base + (1 - base) * f)),
+                                      video_codec, info.duration, scaled),
                          attempts=attempt)
         error = result.loudness.integrated - delivery.loudness
         over = result.loudness.true_peak - delivery.true_peak

@@ -118,12 +118,12 @@ def show_listing(show: ShowView, episodes: list[EpisodeView]) -> list[EpisodeVie
     return (episodes[::-1] if show.serial else episodes)[:SHOW_EPISODES]
 
 
-def _write_index(writer: PageWriter, shows: list[dict], generated: datetime) -> None:
+def _write_index(writer: PageWriter, shows: list[dict[str, Any]], generated: datetime) -> None:
     """embed/index.json: these shows, plus the shows of the previous index this build did
     not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
     something besides ``generated`` changed, so a rebuild uploads nothing."""
     path = writer.root / site.INDEX_KEY
-    previous: dict = {}
+    previous: dict[str, Any] = {}
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -483,7 +483,7 @@ def _cues(captions: webvtt.WebVTT) -> tuple[Cue, ...]:
     )
 
 
-def _json_cues(document: dict) -> tuple[Cue, ...]:
+def _json_cues(document: dict[str, Any]) -> tuple[Cue, ...]:
     """Podcasting 2.0 JSON transcript: ``{"segments": [{"startTime", "endTime", "body"}]}``."""
     return tuple(
         Cue(float(s["startTime"]), float(s.get("endTime", s["startTime"])),
@@ -517,7 +517,7 @@ def _read_peaks(out_dir: Path, key: str | None) -> tuple[float, ...] | None:
 # --- JSON documents ----------------------------------------------------------------------
 
 
-def _index_show(settings: Settings, show: ShowView, episodes: list[EpisodeView]) -> dict:
+def _index_show(settings: Settings, show: ShowView, episodes: list[EpisodeView]) -> dict[str, Any]:
     return {
         "slug": show.slug,
         "title": show.title,
@@ -574,7 +574,7 @@ def _iframe(src: str, title: str, width: int, height: int, video: bool) -> str:
 
 def _oembed_document(settings: Settings, show: Show, kind: str, title: str, html: str,
                      height: int, image_key: str | None, image_url: str | None,
-                     out_dir: Path) -> dict:
+                     out_dir: Path) -> dict[str, Any]:
     document: dict[str, Any] = {"version": "1.0", "type": kind, "title": title,
                                 "author_name": show.author}
     if show.link:
@@ -592,7 +592,7 @@ def _oembed_document(settings: Settings, show: Show, kind: str, title: str, html
     return document
 
 
-def _oembed(settings: Settings, show: Show, ep: EpisodeView, out_dir: Path) -> dict:
+def _oembed(settings: Settings, show: Show, ep: EpisodeView, out_dir: Path) -> dict[str, Any]:
     """oEmbed 1.0: ``video`` for films, ``rich`` for audio; one iframe onto the player page."""
     height = episode_height(ep)
     return _oembed_document(
@@ -602,7 +602,7 @@ def _oembed(settings: Settings, show: Show, ep: EpisodeView, out_dir: Path) -> d
 
 
 def _show_oembed(settings: Settings, show: Show, view: ShowView, episodes: list[EpisodeView],
-                 out_dir: Path) -> dict:
+                 out_dir: Path) -> dict[str, Any]:
     """The show player's oEmbed (SPEC 5.5): its player and the list of its latest episodes."""
     listed = show_listing(view, episodes)
     height = PLAYER_CHROME + 60 + 62 * len(listed) + (160 if view.description_html else 0)
@@ -619,13 +619,13 @@ def _image_size(out_dir: Path, key: str | None) -> tuple[int, int] | None:
     return images.size_of(out_dir / key) if key else None
 
 
-def player_data(show: ShowView, episodes: list[EpisodeView]) -> dict:
+def player_data(show: ShowView, episodes: list[EpisodeView]) -> dict[str, Any]:
     """The JSON a page gives player.js: the show and the episodes it can play."""
     return {"show": show.title, "author": show.author,
             "episodes": [_player_item(ep) for ep in episodes]}
 
 
-def _player_item(ep: EpisodeView) -> dict:
+def _player_item(ep: EpisodeView) -> dict[str, Any]:
     """What player.js needs for one episode (embedded with ``tojson``: HTML-safe)."""
     return {
         "title": ep.title,
@@ -644,7 +644,7 @@ def render(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
-def _json(document: dict) -> str:
+def _json(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 

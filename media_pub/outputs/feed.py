@@ -261,9 +261,10 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
     for delivered in built.episodes:
         _add_item(fg, settings, built, delivered)
     try:
-        return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     except ValueError as error:
         raise FeedError(f"cannot write the feed: {error}", show.path) from None
+    return data
 
 
 def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered: Delivered) -> None:

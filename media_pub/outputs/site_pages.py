@@ -90,7 +90,7 @@ def _site_title(settings: Settings, index: list[dict[str, Any]]) -> str:
     return "Podcasts and films" if any(s.get("medium") != "podcast" for s in index) else "Podcasts"
 
 
-def _site_lang(views: list) -> str:
+def _site_lang(views: list[Any]) -> str:
     return views[0][0].lang if views else "en"
 
 

@@ -9,6 +9,7 @@ a GUID back (guids.py).
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import unicodedata
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
 from media_pub.config import did_you_mean, read_toml
@@ -78,6 +79,9 @@ def slugify(stem: str) -> str:
 
 # --- typed field readers: each raises ConfigError naming file and field ---------------
 
+_E = TypeVar("_E", bound=enum.Enum)
+
+
 class _Table:
     """One TOML table of a file, read key by key; unknown keys are refused at the end."""
 
@@ -108,6 +112,15 @@ class _Table:
             raise self.error(key, f"must be {names}, not {_type_name(type(value))} ({value!r:.40})")
         return value
 
+    # Overloads: a required key or a str default reads as str, an optional one as str | None.
+    @overload
+    def text(self, key: str, default: str, required: bool = False, limit: int | None = None) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None, *, required: Literal[True], limit: int | None = None) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None, required: bool = False,
+             limit: int | None = None) -> str | None: ...
+
     def text(self, key: str, default: str | None = None, required: bool = False,
              limit: int | None = None) -> str | None:
         value = self.get(key, str, default, required)
@@ -130,7 +143,7 @@ class _Table:
             raise self.error(key, problem)
         return value
 
-    def choice(self, key: str, enum: type, default: Any) -> Any:
+    def choice(self, key: str, enum: type[_E], default: _E) -> _E:
         value = self.get(key, str, None)
         if value is None:
             return default
@@ -140,14 +153,24 @@ class _Table:
             allowed = ", ".join(member.value for member in enum)
             raise self.error(key, f"{value!r} is not one of: {allowed}") from None
 
+    @overload
+    def number(self, key: str, default: float, positive: bool = False) -> float: ...
+    @overload
+    def number(self, key: str, default: None = None, positive: bool = False) -> float | None: ...
+
     def number(self, key: str, default: float | None = None, positive: bool = False) -> float | None:
         value = self.get(key, (int, float), default)
         if value is not None and positive and value <= 0:
             raise self.error(key, "must be a positive number")
         return float(value) if value is not None else None
 
+    @overload
+    def integer(self, key: str, default: int, positive: bool = False) -> int: ...
+    @overload
+    def integer(self, key: str, default: None = None, positive: bool = False) -> int | None: ...
+
     def integer(self, key: str, default: int | None = None, positive: bool = False) -> int | None:
-        value = self.get(key, int, default)
+        value: int | None = self.get(key, int, default)
         if value is not None and positive and value <= 0:
             raise self.error(key, "must be a whole number above 0")
         return value
@@ -504,10 +527,11 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
     if "published" in data.data:
         published = parse_datetime(data.get("published", (datetime, date, time, str)), path, "published")
     else:
-        published = tag_datetime(info.tags.get("date", ""))
-        if published is None:
+        tagged = tag_datetime(info.tags.get("date", ""))
+        if tagged is None:
             raise data.missing("published", "is required (the media file has no full date tag either); "
                                "e.g. published = 2026-11-20T09:00:00Z")
+        published = tagged
     chapters = []
     for number, item in enumerate(data.tables("chapters"), 1):
         start = parse_timestamp(item.get("start", (str, int, float), required=True), path,

@@ -7,10 +7,11 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from media_pub.errors import StorageError
 from media_pub.storage.base import LOCK_KEY, BytesCallback, RemoteObject, Upload
@@ -63,7 +64,7 @@ class LocalStorage:
         except OSError as error:
             raise StorageError(f"cannot read: {error.strerror}", self._path(key)) from None
 
-    def _write(self, key: str, write) -> None:
+    def _write(self, key: str, write: Callable[[IO[bytes]], object]) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
@@ -84,7 +85,7 @@ class LocalStorage:
             raise StorageError(f"cannot write: {error.strerror}", self._path(key)) from None
 
     def _copy(self, upload: Upload, progress: BytesCallback | None) -> None:
-        def write(handle):
+        def write(handle: IO[bytes]) -> None:
             with upload.path.open("rb") as source:
                 while chunk := source.read(_CHUNK):
                     handle.write(chunk)
@@ -122,7 +123,7 @@ class LocalStorage:
         return failures
 
     @contextmanager
-    def lock(self, owner: str):
+    def lock(self, owner: str) -> Iterator[None]:
         path = self._path(LOCK_KEY)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -65,7 +67,7 @@ def is_aws(endpoint_url: str | None) -> bool:
 def client_config(endpoint_url: str | None, addressing_style: str | None, max_concurrency: int) -> Config:
     """Retries with backoff, explicit addressing, and checksums other providers accept."""
     attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_ATTEMPTS)
-    options: dict = {
+    options: dict[str, Any] = {
         "retries": {"mode": "standard", "total_max_attempts": attempts},
         "max_pool_connections": max_concurrency + 4,
         "connect_timeout": 10,
@@ -84,7 +86,7 @@ class _Progress(BaseSubscriber):
     def __init__(self, callback: BytesCallback):
         self.callback = callback
 
-    def on_progress(self, future, bytes_transferred, **kwargs):
+    def on_progress(self, future: object, bytes_transferred: int, **kwargs: object) -> None:
         self.callback(bytes_transferred)
 
 
@@ -143,14 +145,14 @@ class S3Storage:
         code = error.response.get("Error", {}).get("Code")
         return code in ("NoSuchKey", "404", "NotFound")
 
-    def _extra(self, content_type: str, cache_control: str) -> dict:
+    def _extra(self, content_type: str, cache_control: str) -> dict[str, str]:
         extra = {"ContentType": content_type, "CacheControl": cache_control}
         if self.acl:
             extra["ACL"] = self.acl
         return extra
 
     # -- Storage ---------------------------------------------------------------------------
-    def is_folder(self, path) -> bool:
+    def is_folder(self, path: Path) -> bool:
         return False
 
     def list(self, start_after: str | None = None) -> dict[str, RemoteObject]:
@@ -171,7 +173,8 @@ class S3Storage:
 
     def get(self, key: str) -> bytes | None:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
+            body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
+            return body
         except ClientError as error:
             if self._missing(error):
                 return None
@@ -225,7 +228,7 @@ class S3Storage:
                 failures[key] = f"{self._url(key)}: delete failed: {item.get('Code')} {item.get('Message', '')}"
         return failures
 
-    def _read_lock(self) -> dict:
+    def _read_lock(self) -> dict[str, Any]:
         raw = self.get(LOCK_KEY)
         try:
             return json.loads(raw) if raw else {}
@@ -233,7 +236,7 @@ class S3Storage:
             return {}
 
     @contextmanager
-    def lock(self, owner: str):
+    def lock(self, owner: str) -> Iterator[None]:
         """A lock object created with a conditional PUT (If-None-Match: *).
 
         Only one writer can create it. Providers that ignore the condition still get a
