@@ -67,12 +67,16 @@ def seed_encode_cache(root: Path, sample: int) -> tuple[int, float]:
     from media_pub import config
     from media_pub.build import delivery_job
     from media_pub.deliver import cache_key, deliver_episodes, file_digest
+    from media_pub.media import images
     from media_pub.project.load import load_project
 
     settings = config.load(root, {})
     project = load_project(settings)
     show = project.shows[0]
-    jobs = [delivery_job(show, episode) for episode in project.episodes[show.slug]]
+    # The cover build embeds: the show's delivered artwork (these episodes have no image).
+    cover = (images.deliver_image(show.artwork.read_bytes(), show.artwork, settings.state_dir / "art",
+                                  show_artwork=True) if show.artwork else None)
+    jobs = [delivery_job(show, episode, cover) for episode in project.episodes[show.slug]]
     cache = settings.state_dir / "cache"
     started = time.perf_counter()
     outcomes = deliver_episodes(jobs[:sample], cache, workers=2)

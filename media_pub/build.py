@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import media_pub
@@ -20,16 +21,19 @@ from media_pub.outputs import feed
 from media_pub.deliver import DeliveryJob, DeliveryOutcome, DeliveryTags, Progress, deliver_episodes
 from media_pub.outputs.embed import write_embeds
 from media_pub.outputs.site_pages import write_site
+from media_pub.errors import ConfigError, MediaError
 from media_pub.fsutil import place_file, write_atomic
 from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
+from media_pub.media import images
 from media_pub.media.probe import extract_artwork
 from media_pub import site
 from media_pub.model import BuiltShow, Delivered, Episode, Settings, Show
+from media_pub.outputs import transcripts
 from media_pub.outputs.notes import notes_text
 from media_pub.locks import project_lock
 from media_pub.project.load import Project, load_project, require_project, untracked_media
-from media_pub.report import BuildReport
+from media_pub.report import BuildReport, BuildWarning
 from media_pub.state import BuildState, DeliveryRecord
 from media_pub.storage.targets import check_output_folder
 from media_pub.transcribe import auto_transcribe
@@ -38,20 +42,21 @@ from media_pub.transcribe import auto_transcribe
 
 
 
-def delivery_job(show: Show, episode: Episode) -> DeliveryJob:
+def delivery_job(show: Show, episode: Episode, cover: images.DeliveredImage | None = None) -> DeliveryJob:
     """What the encode cache is asked to deliver for ``episode``: its media, the show's
-    delivery settings and the tags the delivered file carries."""
-    return DeliveryJob(f"{show.slug}/{episode.slug}", episode.media, show.delivery, _tags(show, episode))
+    delivery settings and the tags the delivered file carries (``cover``: the delivered
+    image it embeds, the episode's own or else the show's)."""
+    return DeliveryJob(f"{show.slug}/{episode.slug}", episode.media, show.delivery, _tags(show, episode, cover))
 
 
-def _tags(show: Show, episode: Episode) -> DeliveryTags:
+def _tags(show: Show, episode: Episode, artwork: images.DeliveredImage | None) -> DeliveryTags:
     return DeliveryTags(
         title=episode.title,
         artist=show.author,
         album=show.title,
         date=episode.published,
         comment=notes_text(episode.description)[:1000],
-        artwork=episode.image or show.artwork,
+        artwork=artwork.path if artwork else None,   # the delivered image, as the feed shows it
         chapters=episode.chapters,
     )
 
@@ -112,6 +117,10 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
             report.drafts += episode.draft
             report.scheduled += not episode.draft and episode.is_scheduled(now)
 
+    # Artwork first: a source that cannot be delivered stops the build before any output,
+    # and the delivered images are what the media files embed as cover art.
+    art = _deliver_artwork(settings, plans, report)
+    texts = _deliver_transcripts(plans)
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
     for show, live in plans:
@@ -125,7 +134,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
                                                 loudness=hit.loudness, normalization=hit.normalization,
                                                 peaks_record=hit.path.with_suffix(".json") if hit.has_peaks else None)
             else:
-                pending.append((delivery_job(show, episode), fingerprint))
+                pending.append((delivery_job(show, episode, art.get(key) or art.get(show.slug)), fingerprint))
     if progress:   # every episode is announced (at 0) first, so a progress line knows its total
         for key in [*outcomes, *(job.key for job, _ in pending)]:
             progress(key, 0.0)
@@ -154,7 +163,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     place = state.folder(out_dir)    # the build dir's name in the state, for the fingerprint
     for show, live in plans:
         kept[show.slug] = set()
-        built = _place_show(settings, out_dir, show, live, outcomes, report, kept[show.slug])
+        built = _place_show(settings, out_dir, show, live, outcomes, art, texts, report, kept[show.slug])
         report.shows.append(built)
         if report.failed:
             continue   # keep the previous feeds: never point at media that is not there
@@ -164,6 +173,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
         # another --out folder must not take that folder's old feeds for this build's.
         feeds_fingerprint = fingerprints[show.slug] = repr((
             media_pub.__version__, place, settings.base_url, built.artwork_key, show.guid,
+            built.image_versions, [d.image_key for d in built.episodes],
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
              for d in built.episodes]))
         feed_keys = (show.feed_key, show.json_feed_key)
@@ -192,6 +202,81 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     state.save()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _deliver_artwork(settings: Settings, plans: list[tuple[Show, list[Episode]]],
+                     report: BuildReport) -> dict[str, images.DeliveredImage | None]:
+    """Deliver each show's artwork (key: show slug) and episode image (key: show/episode).
+
+    An episode without an ``image`` uses its media file's own cover art when it has one,
+    else none (its feed item then shows the show's artwork).
+    """
+    cache = settings.state_dir / "art"
+    art: dict[str, images.DeliveredImage | None] = {}
+    for show, live in plans:
+        art[show.slug] = _deliver_image(show.artwork, show.path, "artwork", cache, report, show_artwork=True)
+        for episode in live:
+            key = f"{show.slug}/{episode.slug}"
+            if episode.image:
+                art[key] = _deliver_image(episode.image, episode.path, "image", cache, report)
+            elif episode.info.artwork:
+                art[key] = _embedded_image(episode, cache, report)
+    return art
+
+
+def _deliver_transcripts(plans: list[tuple[Show, list[Episode]]]) -> dict[str, dict[str, bytes]]:
+    """Each live episode's delivered transcript files (key show/episode -> extension -> bytes):
+    VTT first, then SRT and JSON, from any timed source (SPEC 5.4); read before any output."""
+    texts: dict[str, dict[str, bytes]] = {}
+    for show, live in plans:
+        for episode in live:
+            if episode.transcript is None:
+                continue
+            source = episode.transcript
+            try:
+                texts[f"{show.slug}/{episode.slug}"] = transcripts.deliver(source.read_bytes(), source.suffix.lower())
+            except OSError as error:
+                raise ConfigError(f"cannot read {source.name}: {error.strerror or error}", episode.path,
+                                  "transcript") from None
+            except transcripts.TranscriptError as error:
+                raise ConfigError(f"{source.name}: {error}", episode.path, "transcript") from None
+    return texts
+
+
+def _deliver_image(source: Path | None, file: Path, key: str, cache: Path, report: BuildReport, *,
+                   show_artwork: bool = False) -> images.DeliveredImage | None:
+    if source is None:
+        return None
+    try:
+        delivered = images.deliver_image(source.read_bytes(), source, cache, show_artwork=show_artwork)
+    except OSError as error:
+        raise ConfigError(f"cannot read {source.name}: {error.strerror or error}", file, key) from None
+    except MediaError as error:
+        raise ConfigError(f"{source.name}: {error.message}", file, key) from None
+    _art_warnings(delivered, source.name, file, key, report)
+    return delivered
+
+
+def _embedded_image(episode: Episode, cache: Path, report: BuildReport) -> images.DeliveredImage | None:
+    """The media file's own cover art, delivered; unusable cover art is a warning, not a failure."""
+    try:
+        picture = extract_artwork(episode.media)
+        delivered = images.deliver_image(picture[0], episode.media, cache, show_artwork=False) if picture else None
+    except MediaError as error:
+        report.warnings.append(BuildWarning(episode.path, "image", f"the cover art inside {episode.media.name} "
+                                            f"is not used: {error.message}; name an image with image = \"...\""))
+        return None
+    if delivered:
+        _art_warnings(delivered, f"the cover art inside {episode.media.name}", episode.path, "image", report)
+    return delivered
+
+
+def _art_warnings(delivered: images.DeliveredImage, what: str, file: Path, key: str, report: BuildReport) -> None:
+    if delivered.changes or delivered.warnings:
+        message = f"{what} was delivered {', '.join(delivered.changes) or 'as it is'}"
+        if delivered.warnings:
+            message += "; " + "; ".join(delivered.warnings)
+        report.warnings.append(BuildWarning(file, key, message))
 
 
 def _write_back_guids(project: Project, settings: Settings, persist_show_guid: bool) -> bool:
@@ -229,14 +314,29 @@ def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
         report.written.append(key)
 
 
+def _place_image(out_dir: Path, image: images.DeliveredImage | None, report: BuildReport, keep: set[str],
+                 key_for: Callable[[str], str], placed: list[tuple[str, images.DeliveredImage]],
+                 ) -> tuple[str | None, tuple[tuple[int, str], ...]]:
+    """Place a delivered image at ``key_for(extension)`` and its renditions beside it."""
+    if image is None:
+        return None, ()
+    key = key_for(image.extension)
+    _place(out_dir, key, image.path, report)
+    placed.append((key, image))
+    renditions = tuple((px, site.rendition_key(key, px)) for px in sorted(image.renditions))
+    for px, small in renditions:
+        _place(out_dir, small, image.renditions[px], report)
+    keep.update([key, *(small for _, small in renditions)])
+    return key, renditions
+
+
 def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episode],
-                outcomes: dict[str, DeliveryOutcome], report: BuildReport, keep: set[str]) -> BuiltShow:
+                outcomes: dict[str, DeliveryOutcome], art: dict[str, images.DeliveredImage | None],
+                texts: dict[str, dict[str, bytes]], report: BuildReport, keep: set[str]) -> BuiltShow:
     """Place the show's files; ``keep`` collects their keys (the rest is stale)."""
-    artwork_key = None
-    if show.artwork:
-        artwork_key = site.artwork_key(show.slug, _image_ext(show.artwork))
-        _place(out_dir, artwork_key, show.artwork, report)
-        keep.add(artwork_key)
+    placed: list[tuple[str, images.DeliveredImage]] = []
+    artwork_key, artwork_renditions = _place_image(out_dir, art.get(show.slug), report, keep,
+                                                   partial(site.artwork_key, show.slug), placed)
     delivered = []
     for episode in live:
         outcome = outcomes[f"{show.slug}/{episode.slug}"]
@@ -244,19 +344,22 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             continue
         media_key = site.media_key(show.slug, episode.slug, outcome.path.suffix)
         _place(out_dir, media_key, outcome.path, report)
-        image_key = _episode_image(out_dir, show, episode, report)
+        image_key, image_renditions = _place_image(
+            out_dir, art.get(f"{show.slug}/{episode.slug}"), report, keep,
+            partial(site.episode_image_key, show.slug, episode.slug), placed)
         chapters_key = None
         if episode.chapters:
             chapters_key = site.chapters_key(show.slug, episode.slug)
             _write(out_dir, chapters_key, feed.chapters_json(episode.title, show, episode.chapters), report)
-        transcript_key = transcript_type = None
-        if episode.transcript:
-            suffix = episode.transcript.suffix.lower()
-            transcript_key = site.transcript_key(show.slug, episode.slug, suffix)
-            transcript_type = site.media_type_of_suffix(suffix)
-            _place(out_dir, transcript_key, episode.transcript, report)
+        formats = []
+        for extension, data in texts.get(f"{show.slug}/{episode.slug}", {}).items():
+            key = site.transcript_key(show.slug, episode.slug, extension)
+            _write(out_dir, key, data, report)
+            formats.append((key, site.media_type_of_suffix(extension)))
+        transcript_key, transcript_type = formats[0] if formats else (None, None)
+        keep.update(key for key, _ in formats)
         peaks_key = _place_peaks(out_dir, site.peaks_key(show.slug, episode.slug), outcome, report)
-        keep.update(k for k in (media_key, image_key, chapters_key, transcript_key, peaks_key) if k)
+        keep.update(k for k in (media_key, chapters_key, transcript_key, peaks_key) if k)
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
@@ -267,11 +370,15 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
             chapters_key=chapters_key,
             transcript_key=transcript_key,
             transcript_type=transcript_type,
+            transcripts=tuple(formats),
             loudness=outcome.loudness,
             normalization=outcome.normalization,
             peaks_key=peaks_key,
+            image_renditions=image_renditions,
         ))
-    return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered))
+    versions = tuple((key, image.sha256[:8]) for key, image in placed)
+    return BuiltShow(show=show, artwork_key=artwork_key, episodes=tuple(delivered),
+                     artwork_renditions=artwork_renditions, image_versions=versions)
 
 
 def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: BuildReport) -> str | None:
@@ -288,26 +395,6 @@ def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: Buil
         return None
     _write(out_dir, key, json.dumps([round(p, 3) for p in peaks]).encode(), report)
     return key
-
-
-def _image_ext(path: Path) -> str:
-    return ".png" if path.suffix.lower() == ".png" else ".jpg"
-
-
-def _episode_image(out_dir: Path, show: Show, episode: Episode, report: BuildReport) -> str | None:
-    if episode.image:
-        key = site.episode_image_key(show.slug, episode.slug, _image_ext(episode.image))
-        _place(out_dir, key, episode.image, report)
-        return key
-    if episode.info.artwork:
-        ext = ".png" if episode.info.artwork.mime_type == "image/png" else ".jpg"
-        key = site.episode_image_key(show.slug, episode.slug, ext)
-        if not (out_dir / key).exists():
-            picture = extract_artwork(episode.media)
-            if picture:
-                _write(out_dir, key, picture[0], report)
-        return key
-    return None
 
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], owned: set[str], report: BuildReport) -> None:

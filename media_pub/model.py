@@ -131,6 +131,39 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Funding:
+    """podcast:funding: where listeners can support the show."""
+
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class License:
+    """podcast:license: an identifier from the namespace's list, or a named licence with its URL."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Txt:
+    """podcast:txt: free text for a purpose (``applepodcastsverify``: Apple's ownership check)."""
+
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateFrequency:
+    """podcast:updateFrequency: the show's schedule, in words and as an RFC 5545 rule."""
+
+    text: str
+    rrule: str | None = None
+    dtstart: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Chapter:
     start: float                  # seconds
     title: str
@@ -227,6 +260,16 @@ class Show:
     persons: tuple[Person, ...] = ()
     delivery: Delivery = field(default_factory=Delivery)
     transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
+    funding: tuple[Funding, ...] = ()
+    license: License | None = None
+    complete: bool = False             # itunes:complete: a finished series
+    block: bool = False                # itunes:block: hide the show from Apple's directory
+    new_feed_url: str | None = None    # itunes:new-feed-url: the feed has moved there
+    analytics_prefix: str | None = None   # prepended to enclosure URLs (OP3, Podtrac...)
+    listen: tuple[tuple[str, str], ...] = ()   # (app, URL) where listeners find the show
+    websub_hub: str | None = None      # atom:link rel="hub"; pinged after publish
+    txt: tuple[Txt, ...] = ()
+    update_frequency: UpdateFrequency | None = None
     player: PlayerStyle = field(default_factory=PlayerStyle)
 
     @property
@@ -279,11 +322,17 @@ class Delivered:
     duration: float
     image_key: str | None = None
     chapters_key: str | None = None
-    transcript_key: str | None = None
+    transcript_key: str | None = None    # the main one: the VTT of a timed transcript, else the file
     transcript_type: str | None = None
+    transcripts: tuple[tuple[str, str], ...] = ()   # (key, media type) of every delivered format
     loudness: Loudness | None = None
     normalization: str | None = None   # linear | dynamic | copy
     peaks_key: str | None = None       # waveform peaks for the player (audio only)
+    image_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the own image's small JPEGs
+
+    def rendition(self, px: int) -> str | None:
+        """The key of the smallest rendition of the episode's own image at least ``px`` wide."""
+        return _rendition(self.image_renditions, px)
 
 
 @dataclass(frozen=True)
@@ -291,3 +340,18 @@ class BuiltShow:
     show: Show
     artwork_key: str | None
     episodes: tuple[Delivered, ...]   # live episodes, newest first
+    artwork_renditions: tuple[tuple[int, str], ...] = ()   # (px, key) of the show artwork's smaller copies
+    image_versions: tuple[tuple[str, str], ...] = ()   # (key, first 8 hex of sha256) of each delivered image
+
+    def rendition(self, px: int) -> str | None:
+        """The key of the smallest rendition of the show artwork at least ``px`` wide."""
+        return _rendition(self.artwork_renditions, px)
+
+    def image_key(self, delivered: Delivered) -> str | None:
+        """An episode's artwork: its own image, else the show's (every RSS item carries one)."""
+        return delivered.image_key or self.artwork_key
+
+
+def _rendition(renditions: tuple[tuple[int, str], ...], px: int) -> str | None:
+    fitting = [key for size, key in sorted(renditions) if size >= px]
+    return fitting[0] if fitting else (max(renditions)[1] if renditions else None)

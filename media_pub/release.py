@@ -33,8 +33,10 @@ from pathlib import Path
 from media_pub import build as build_module
 from media_pub import publish as publish_module
 from media_pub.locks import project_lock
+from media_pub.websub import notify_hubs
 from media_pub.checks.sources import check_sources, in_volunteer_terms
-from media_pub.checks import Finding, gate_publish, has_errors, validate_outputs, validate_path
+from media_pub.checks import Finding, delivery_findings, gate_publish, has_errors, validate_outputs, validate_path
+from media_pub.checks.locate import in_project_terms
 from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
 from media_pub.model import BuiltShow, Settings, Show
@@ -257,16 +259,20 @@ def check(settings: Settings, targets: Iterable[str] = (), *, fetch_images: bool
         _require_built(built)
         keys = [key for shown in built.shows for key in (shown.show.feed_key, shown.show.json_feed_key)]
         project = load_project(settings, shows)
-        findings += check_sources(project)   # the files to edit, first
         built_in = built.out_dir or settings.out_dir
-        findings += in_volunteer_terms(project, validate_outputs(settings, keys, built_in,
-                                                                 fetch_images=fetch_images), built_in)
+        findings += check_sources(project)   # the files to edit, first
+        findings += delivery_findings(settings.project, built.warnings)
+        found = validate_outputs(settings, keys, built_in, fetch_images=fetch_images, readiness=True)
+        # Each finding names the TOML file and key to edit (in_project_terms), and any hint
+        # still written as XML is told in TOML (in_volunteer_terms).
+        findings += in_volunteer_terms(project, in_project_terms(found, built.shows, settings.project), built_in)
         checked += len(keys)
     out_dir = settings.out_dir.resolve()
     for path in files:
         inside = path.resolve().is_relative_to(out_dir)
         found = validate_path(path, build_dir=out_dir if inside else None,
-                              base_url=settings.base_url if inside else None, fetch_images=fetch_images)
+                              base_url=settings.base_url if inside else None, fetch_images=fetch_images,
+                              readiness=True)
         findings += [replace(f, file=str(path)) for f in found]
         checked += 1
     return CheckReport(tuple(findings), checked)
@@ -327,7 +333,14 @@ def _release(settings: Settings, shows: tuple[str, ...], target: str | None, for
     checked = _gate(settings, shows, live, live, force)
     report = publish_module.publish(settings, shows, target=target, dry_run=dry_run, prune=prune,
                                     progress=upload_progress, storage=store)
-    return _released(settings, built, checked, report)
+    released = _released(settings, built, checked, report)
+    if dry_run or not report.ok:
+        return released
+    # After the feeds are up: tell each show's WebSub hub (SPEC 5.3); a failure only warns.
+    problems = tuple(f"WebSub hub {note.hub} was not notified: {note.problem}; the feeds are published and "
+                     "apps that poll will still find them"
+                     for note in notify_hubs(settings, built.shows, report.uploaded) if note.problem)
+    return replace(released, hub_problems=problems)
 
 
 def _publish_in_place(settings: Settings, shows: tuple[str, ...], store: Storage, *, force: bool, dry_run: bool,

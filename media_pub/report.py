@@ -50,6 +50,18 @@ class DeliveredLoudness:
         return f"{self.key}: {self.lufs:.1f} LUFS, true peak {self.true_peak:.1f} dBTP ({self.method})"
 
 
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something the build fixed or worked around that the volunteer may want to change."""
+
+    file: Path       # the TOML file to edit
+    field: str       # the key in it
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
 @dataclass
 class BuildReport:
     """What ``build`` made. Filled in as the build goes (it is the build's accumulator)."""
@@ -66,7 +78,7 @@ class BuildReport:
     total_episodes: int = 0     # every episode of the shows built, drafts and scheduled included
     drafts: int = 0             # left out: draft = true
     scheduled: int = 0          # left out: published in the future
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)   # what delivery fixed, by file and key
     # (show, recording): media in episodes/<show>/ that no sidecar names, so never built
     untracked: list[tuple[str, Path]] = field(default_factory=list)
 
@@ -115,7 +127,7 @@ class BuildReport:
             "failed": [{"episode": key, "error": str(error)} for key, error in self.failed],
             "written": len(self.written),
             "removed": len(self.removed),
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
             "untracked": [str(path) for _, path in self.untracked],
             "seconds": round(self.seconds, 3),
             "out_dir": str(self.out_dir) if self.out_dir else None,
@@ -238,6 +250,7 @@ class ReleaseReport:
     forced: bool = False                    # the gate found errors and force uploaded anyway
     feeds: tuple[FeedLink, ...] = ()        # the published shows' public feeds (a real target only)
     new_feeds: tuple[FeedLink, ...] = ()    # of those, the ones published for the first time
+    hub_problems: tuple[str, ...] = ()      # WebSub hubs that could not be notified (a warning)
 
     @property
     def exit_code(self) -> ExitStatus:
@@ -248,10 +261,10 @@ class ReleaseReport:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        found = list(self.build.warnings) if self.build else []
+        found = [str(w) for w in self.build.warnings] if self.build else []
         if self.check:
             found += [f.line() for f in (self.check.findings if self.forced else self.check.warnings)]
-        return tuple(found)
+        return (*found, *self.hub_problems)
 
     def as_json(self) -> dict[str, Any]:
         build, publish = self.build, self.publish

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from media_factory import make_image
 from project_factory import make_episode, make_show, write_site
 
 from media_pub import config
@@ -24,6 +25,7 @@ def template(tmp_path_factory) -> Path:
     # A show ready to go live: its own addresses (no example.org placeholders) and notes.
     write_site(root, "https://media.testnetwork.org.uk/")
     show = make_show(root)
+    make_image(root / "feeds/art/demo.jpg", size=3000)   # directory-ready: Apple asks for 3000 px
     show.write_text(show.read_text().replace("example.org", "testnetwork.org.uk"))
     make_episode(root, "demo", "one", title="One",
                  extra='description = "Notes with a [link](https://testnetwork.org.uk)."\n')
@@ -64,7 +66,7 @@ def test_artwork_too_small_fails_with_the_rule(project: Path):
     result = run(project, "demo")
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
-    assert lines == [("ERROR apple.artwork.size feeds/demo.xml:channel/itunes:image: 800x800; Apple takes "
+    assert lines == [("ERROR apple.artwork.size feeds/demo.toml:artwork: 800x800; Apple takes "
                      "1400 to 3000 px (fix: export it at 3000x3000)")]
     assert "Traceback" not in result.output
 
@@ -76,9 +78,9 @@ def test_json_output_is_one_document(project: Path):
     data = json.loads(result.stdout)
     assert data["errors"] == 1 and data["warnings"] == 0
     (finding,) = data["findings"]
-    assert finding == {"rule": "apple.artwork.size", "severity": "error", "element": "channel/itunes:image",
+    assert finding == {"rule": "apple.artwork.size", "severity": "error", "element": "artwork",
                        "message": "800x800; Apple takes 1400 to 3000 px", "fix": "export it at 3000x3000",
-                       "file": "feeds/demo.xml"}
+                       "file": "feeds/demo.toml", "feed": "feeds/demo.xml:channel/itunes:image"}
 
 
 def test_any_feed_file_with_warnings_passes(project: Path, tmp_path: Path):

@@ -11,7 +11,8 @@ What it makes (SPEC section 1 layout):
     media-pub.toml
     feeds/locked-up-living.toml, feeds/bethlem-ceramics.toml, feeds/art/<show>.jpg
     episodes/locked-up-living/*.toml + .mp3/.wav, one .vtt transcript, one .jpg
-    episodes/bethlem-ceramics/*.toml + .mp4 (five short films), one .jpg
+    episodes/bethlem-ceramics/*.toml + .mp4 (five short films), one .jpg; their .vtt captions
+    are written by hand (kept, never regenerated)
 
 Needs, besides the project's own dependencies (imageio-ffmpeg, mutagen):
 
@@ -402,6 +403,9 @@ def _film_episodes() -> list[Episode]:
         fields = {
             "title": title,
             "media": f"{slug}.mp4",
+            # Captions written by hand from the script, timed at the pauses between
+            # sentences; this script never writes or replaces them.
+            "transcript": f"{slug}.vtt",
             "published": f"2026-10-{1 + 7 * (number - 1):02d}T10:00:00Z",
             "description": notes + (
                 "\n\nThank you for watching the series." if final else

@@ -23,11 +23,11 @@ from urllib.parse import quote, urlsplit
 import webvtt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from PIL import Image, UnidentifiedImageError
 
 from media_pub import site
 from media_pub.errors import MediaPubError
 from media_pub.fsutil import write_atomic
+from media_pub.media import images
 from media_pub.model import BuiltShow, Delivered, Settings, Show, ShowType
 from media_pub.outputs.feed import rfc3339
 from media_pub.outputs.notes import notes_html, notes_text, summary
@@ -617,13 +617,7 @@ def _show_oembed(settings: Settings, show: Show, view: ShowView, episodes: list[
 
 
 def _image_size(out_dir: Path, key: str | None) -> tuple[int, int] | None:
-    if not key:
-        return None
-    try:
-        with Image.open(out_dir / key) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError):
-        return None
+    return images.size_of(out_dir / key) if key else None
 
 
 def player_data(show: ShowView, episodes: list[EpisodeView]) -> dict[str, Any]:

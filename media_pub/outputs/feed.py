@@ -10,6 +10,7 @@ podcast: tags (guid, locked, medium, person, season, episode, chapters, transcri
 from __future__ import annotations
 
 import json
+from email.utils import format_datetime
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -22,14 +23,15 @@ from lxml.etree import CDATA
 import media_pub
 from media_pub import site
 from media_pub.errors import FeedError
-from media_pub.model import BuiltShow, Delivered, Person, Settings, Show
+from media_pub.model import BuiltShow, Delivered, EpisodeType, Person, Settings, Show
 from media_pub.outputs.notes import fit_html, notes_html, summary
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-CHAPTERS_TYPE = "application/json+chapters"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CHAPTERS_TYPE = site.CHAPTERS_TYPE
 
 
 def _bool(value: bool) -> str:
@@ -77,8 +79,88 @@ class PodcastChannel(BaseExtension):
         if v.get("owner_email"):
             locked.attrib["owner"] = v["owner_email"]
         xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = v["medium"]
+        if v["image_url"]:
+            xml_elem(f"{{{ITUNES_NS}}}image", channel).attrib["href"] = v["image_url"]
         _persons(channel, v["persons"])
+        _namespace_channel(channel, v["show"], v["trailers"])
         return rss_feed
+
+
+def _namespace_channel(channel: Any, show: Show, trailers: Sequence[dict[str, str]]) -> None:
+    """SPEC 5.3's show keys, and the keys for moving a feed and proving who owns it."""
+    if show.websub_hub:
+        hub = xml_elem(f"{{{ATOM_NS}}}link", channel)
+        hub.attrib.update({"rel": "hub", "href": show.websub_hub})
+    if show.block:
+        xml_elem(f"{{{ITUNES_NS}}}block", channel).text = "Yes"
+    if show.complete:
+        xml_elem(f"{{{ITUNES_NS}}}complete", channel).text = "Yes"
+    if show.new_feed_url:
+        xml_elem(f"{{{ITUNES_NS}}}new-feed-url", channel).text = show.new_feed_url
+    for funding in show.funding:
+        element = xml_elem(f"{{{PODCAST_NS}}}funding", channel)
+        element.attrib["url"] = funding.url
+        element.text = funding.title
+    if show.license:
+        element = xml_elem(f"{{{PODCAST_NS}}}license", channel)
+        element.text = show.license.name
+        if show.license.url:
+            element.attrib["url"] = show.license.url
+    for txt in show.txt:
+        element = xml_elem(f"{{{PODCAST_NS}}}txt", channel)
+        element.text = txt.text
+        if txt.purpose:
+            element.attrib["purpose"] = txt.purpose
+    frequency = show.update_frequency
+    if frequency or show.complete:
+        element = xml_elem(f"{{{PODCAST_NS}}}updateFrequency", channel)
+        element.text = frequency.text if frequency else "Complete"
+        if frequency and frequency.rrule:
+            element.attrib["rrule"] = frequency.rrule
+        if frequency and frequency.dtstart:
+            element.attrib["dtstart"] = rfc3339(frequency.dtstart)
+        if show.complete:
+            element.attrib["complete"] = "true"
+    for trailer in trailers:
+        element = xml_elem(f"{{{PODCAST_NS}}}trailer", channel)
+        element.text = trailer["title"]
+        element.attrib.update({k: v for k, v in trailer.items() if k != "title"})
+
+
+def art_url(settings: Settings, built: BuiltShow, key: str) -> str:
+    """An image's URL in the feeds, with ``?v=<first 8 hex of its sha256>``: the contract fixes
+    the key, and Apple asks for a new URL when artwork changes (STANDARDS 9.2)."""
+    version = dict(built.image_versions).get(key)
+    return settings.url(key) + (f"?v={version}" if version else "")
+
+
+def enclosure_url(settings: Settings, show: Show, key: str) -> str:
+    """The media URL feeds give apps: through the show's analytics prefix when it has one.
+
+    Prefix services (OP3, Podtrac, Chartable) take the media URL without its https
+    scheme (an http URL keeps its scheme): ``https://op3.dev/e/media.example.org/...``.
+    The embed index and players keep the direct URL.
+    """
+    direct = settings.url(key)
+    if not show.analytics_prefix:
+        return direct
+    return show.analytics_prefix + direct.removeprefix("https://")
+
+
+def _trailers(settings: Settings, built: BuiltShow) -> list[dict[str, str]]:
+    """podcast:trailer for each trailer episode, newest first, with the enclosure's URL, size, type."""
+    trailers = []
+    for delivered in built.episodes:
+        episode = delivered.episode
+        if episode.episode_type is not EpisodeType.TRAILER:
+            continue
+        trailer = {"title": episode.title[:128], "url": enclosure_url(settings, built.show, delivered.media_key),
+                   "pubdate": format_datetime(episode.published, usegmt=True),
+                   "length": str(delivered.media_bytes), "type": delivered.media_type}
+        if episode.season is not None:
+            trailer["season"] = str(episode.season)
+        trailers.append(trailer)
+    return trailers
 
 
 class PodcastItem(BaseEntryExtension):
@@ -92,6 +174,8 @@ class PodcastItem(BaseEntryExtension):
         if v["full_html"]:
             xml_elem(f"{{{CONTENT_NS}}}encoded", item).text = CDATA(v["full_html"])
         xml_elem(f"{{{ITUNES_NS}}}duration", item).text = str(round(v["duration"]))
+        if v["image_url"]:
+            xml_elem(f"{{{ITUNES_NS}}}image", item).attrib["href"] = v["image_url"]
         if v["explicit"] is not None:
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(v["explicit"])
         if v["season"] is not None:
@@ -105,11 +189,11 @@ class PodcastItem(BaseEntryExtension):
             element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
             element.attrib["url"] = v["chapters_url"]
             element.attrib["type"] = CHAPTERS_TYPE
-        if v["transcript_url"]:
+        for url, kind in v["transcripts"]:   # one per delivered format; the VTT is the captions
             element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
-            element.attrib["url"] = v["transcript_url"]
-            element.attrib["type"] = v["transcript_type"]
-            if v["transcript_type"] in ("text/vtt", "application/x-subrip"):
+            element.attrib["url"] = url
+            element.attrib["type"] = kind
+            if kind == "text/vtt":
                 element.attrib["rel"] = "captions"
         return item
 
@@ -154,10 +238,9 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
     fg.lastBuildDate(last_build_date(built))
     if show.copyright:
         fg.copyright(show.copyright)
-    artwork_url = settings.url(built.artwork_key) if built.artwork_key else None
+    artwork_url = art_url(settings, built, built.artwork_key) if built.artwork_key else None
     if artwork_url:
         fg.image(url=artwork_url, title=show.title, link=show_link(settings, show))
-        fg.podcast.itunes_image(artwork_url)
     fg.podcast.itunes_author(show.author)
     if show.owner:
         fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
@@ -171,9 +254,12 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
         "owner_email": show.owner.email if show.owner else None,
         "medium": show.medium.value,
         "persons": show.persons,
+        "show": show,
+        "image_url": artwork_url,   # itunes:image written here: feedgen refuses a URL with a query
+        "trailers": _trailers(settings, built),
     }
     for delivered in built.episodes:
-        _add_item(fg, settings, show, delivered)
+        _add_item(fg, settings, built, delivered)
     try:
         data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     except ValueError as error:
@@ -181,8 +267,8 @@ def rss_feed(settings: Settings, built: BuiltShow) -> bytes:
     return data
 
 
-def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Delivered) -> None:
-    episode = delivered.episode
+def _add_item(fg: FeedGenerator, settings: Settings, built: BuiltShow, delivered: Delivered) -> None:
+    show, episode = built.show, delivered.episode
     entry = fg.add_entry(order="append")
     entry.title(episode.title)
     entry.link(href=episode_link(settings, delivered))
@@ -193,9 +279,9 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
     # carries them whole (only then, so a feed of short notes is not twice the size).
     short = fit_html(episode.description) or html
     entry.content(short, type="CDATA")
-    entry.enclosure(settings.url(delivered.media_key), str(delivered.media_bytes), delivered.media_type)
-    if delivered.image_key:
-        entry.podcast.itunes_image(settings.url(delivered.image_key))
+    entry.enclosure(enclosure_url(settings, show, delivered.media_key), str(delivered.media_bytes),
+                    delivered.media_type)
+    image_key = built.image_key(delivered)
     entry.podcast.itunes_author(show.author)
     if episode.season is not None:
         entry.podcast.itunes_season(episode.season)
@@ -204,14 +290,14 @@ def _add_item(fg: FeedGenerator, settings: Settings, show: Show, delivered: Deli
     entry.podcast.itunes_episode_type(episode.episode_type.value)
     entry.mediapub.values = {
         "full_html": html if short != html else None,
+        "image_url": art_url(settings, built, image_key) if image_key else None,
         "duration": delivered.duration,
         "explicit": episode.explicit if episode.explicit is not None else show.explicit,
         "season": episode.season,
         "episode": episode.episode,
         "persons": _item_persons(show, episode.persons),
         "chapters_url": settings.url(delivered.chapters_key) if delivered.chapters_key else None,
-        "transcript_url": settings.url(delivered.transcript_key) if delivered.transcript_key else None,
-        "transcript_type": delivered.transcript_type,
+        "transcripts": [(settings.url(key), kind) for key, kind in delivered.transcripts],
     }
 
 
@@ -240,12 +326,15 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
         "authors": [{"name": show.author}],
     }
     if built.artwork_key:
-        feed["icon"] = settings.url(built.artwork_key)
+        feed["icon"] = art_url(settings, built, built.artwork_key)
+    if show.websub_hub:
+        feed["hubs"] = [{"type": "WebSub", "url": show.websub_hub}]
     feed["_podcast"] = {
         "about": "media-pub: podcast facts not in JSON Feed 1.1",
         "guid": show.guid, "medium": show.medium.value, "type": show.type.value,
         "explicit": show.explicit, "categories": list(show.categories),
         "rss_url": settings.url(show.feed_key),
+        **_json_namespace(show),
     }
     items = []
     for delivered in built.episodes:
@@ -258,28 +347,49 @@ def json_feed(settings: Settings, built: BuiltShow) -> bytes:
             "summary": summary(episode.description),
             "date_published": rfc3339(episode.published),
             "attachments": [{
-                "url": settings.url(delivered.media_key),
+                "url": enclosure_url(settings, show, delivered.media_key),
                 "mime_type": delivered.media_type,
                 "title": episode.title,
                 "size_in_bytes": delivered.media_bytes,
                 "duration_in_seconds": round(delivered.duration, 3),
             }],
         }
-        if delivered.image_key:
-            item["image"] = settings.url(delivered.image_key)
+        image_key = built.image_key(delivered)
+        if image_key:
+            item["image"] = art_url(settings, built, image_key)
         extra: dict[str, Any] = {"episode_type": episode.episode_type.value}
         if episode.season is not None:
             extra["season"] = episode.season
-        if episode.episode is not None:
-            extra["episode"] = episode.episode
+        if episode.episode is not None:   # an integer, as itunes:episode (a half episode keeps its .5)
+            extra["episode"] = int(episode.episode) if float(episode.episode).is_integer() else episode.episode
         if delivered.chapters_key:
             extra["chapters_url"] = settings.url(delivered.chapters_key)
         if delivered.transcript_key:
             extra["transcript_url"] = settings.url(delivered.transcript_key)
+            extra["transcripts"] = [{"url": settings.url(key), "type": kind} for key, kind in delivered.transcripts]
         item["_podcast"] = extra
         items.append(item)
     feed["items"] = items
     return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_namespace(show: Show) -> dict[str, Any]:
+    """The SPEC 5.3 show keys in JSON Feed's ``_podcast`` extension (only those set)."""
+    extra: dict[str, Any] = {}
+    if show.funding:
+        extra["funding"] = [{"url": f.url, "title": f.title} for f in show.funding]
+    if show.license:
+        extra["license"] = {k: v for k, v in (("name", show.license.name), ("url", show.license.url)) if v}
+    if show.complete:
+        extra["complete"] = True
+    if show.listen:
+        extra["listen"] = dict(show.listen)
+    if show.new_feed_url:
+        extra["new_feed_url"] = show.new_feed_url
+    if show.update_frequency:
+        extra["update_frequency"] = {k: v for k, v in (("text", show.update_frequency.text),
+                                                       ("rrule", show.update_frequency.rrule)) if v}
+    return extra
 
 
 def chapters_json(delivered_title: str, show: Show, chapters: Sequence[Any]) -> bytes:

@@ -50,14 +50,22 @@ def notes_html(text: str) -> str:
     text = _NOT_XML.sub("", text or "").strip()
     if _PLAIN.match(text):
         return f"<p>{text}</p>" if text else ""
-    rendered = _markdown.render(text)
+    return sanitise_html(_markdown.render(text))
+
+
+def sanitise_html(text: str, tags: set[str] = ALLOWED_TAGS,
+                  attributes: dict[str, set[str]] = ALLOWED_ATTRIBUTES) -> str:
+    """HTML -> the allowed tags and attributes only: no script, handler or style survives.
+
+    The one sanitiser for everything from metadata (show notes, HTML transcripts).
+    """
     cleaned = nh3.clean(
-        rendered,
-        tags=ALLOWED_TAGS,
+        _NOT_XML.sub("", text),
+        tags=tags,
         clean_content_tags={"script", "style"},
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=attributes,
         url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
+        link_rel="noopener noreferrer" if "a" in tags else None,
     )
     return cleaned.strip()
 

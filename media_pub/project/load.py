@@ -13,18 +13,15 @@ import enum
 import os
 import re
 import unicodedata
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
-from PIL import Image
-
 from media_pub.config import CONFIG_FILE, did_you_mean, read_toml
 from media_pub.errors import ConfigError, MediaError
-from media_pub.fsutil import check_regular
+from media_pub.media import images
 from media_pub.media.probe import MEDIA_EXTENSIONS
 from media_pub.model import (
     DEFAULT_DELIVERY,
@@ -33,6 +30,8 @@ from media_pub.model import (
     DeliveryFormat,
     Episode,
     EpisodeType,
+    Funding,
+    License,
     MediaInfo,
     Medium,
     Owner,
@@ -42,7 +41,10 @@ from media_pub.model import (
     Show,
     ShowType,
     TranscriptSettings,
+    Txt,
+    UpdateFrequency,
 )
+from media_pub.fsutil import check_regular
 from media_pub.outputs.notes import clean_text, notes_text
 from media_pub.project.links import http_url
 from media_pub.project.taxonomy import GROUPS, ROLES, group_for, groups_of
@@ -152,6 +154,10 @@ class _Table:
         if limit and len(value) > limit:
             raise self.error(key, f"is {len(value)} characters; at most {limit} allowed")
         return value
+
+    def url(self, key: str, required: bool = False) -> str | None:
+        """An absolute http(s) URL (SPEC 5.1: no javascript:, data:, file: links)."""
+        return http_url(self.text(key, required=required), self.file, self.prefix + key)
 
     def choice(self, key: str, enum: type[_E], default: _E) -> _E:
         value = self.get(key, str, None)
@@ -270,30 +276,24 @@ def safe_path(project: Path, base: Path, value: str, file: Path, field: str,
 
 
 def image_path(project: Path, base: Path, value: str, file: Path, field: str) -> Path:
-    """A safe path (see safe_path) to a readable JPEG or PNG whose extension says which.
+    """A safe path (see safe_path) to a readable JPEG or PNG.
 
-    Apple's size and colour rules are left to ``validate``; what cannot be published at
-    all (not an image, or a mislabelled one) stops the build here, before any output.
+    What delivery fixes (size, shape, colour) is left to build, which
+    warns, and to ``validate`` (show artwork under 1400 px stays an error there); what
+    cannot be delivered at all (not an image, another format, over 50 megapixels) stops
+    the build here, before any output.
     """
     path = safe_path(project, base, value, file, field, IMAGE_EXTENSIONS)
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (on stderr) above 89 MP; media-pub refuses above 50 MP itself.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise ConfigError(f"{value!r} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
-                                      f"images may have at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels "
-                                      "(3000x3000 is the largest Apple uses)", file, field)
-                image.verify()
-                kind = image.format
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ConfigError(f"{value!r} is not a readable image ({error})", file, field) from None
-    expected = "PNG" if path.suffix.lower() == ".png" else "JPEG"
-    if kind != expected:
-        raise ConfigError(f"{value!r} is a {kind} file, not {expected}; export it as JPEG or PNG "
-                          "with the matching extension", file, field)
+        facts = images.inspect_file(path)
+    except MediaError as error:
+        raise ConfigError(f"{value!r}: {error.message}", file, field) from None
+    expected = images.expected_extension(facts)
+    if expected is None:
+        raise ConfigError(f"{value!r} is a {facts.format} image; export it as JPEG or PNG", file, field)
+    if path.suffix.lower() not in (expected, ".jpeg" if expected == ".jpg" else expected):
+        raise ConfigError(f"{value!r} is a {facts.format} file, not {path.suffix[1:].upper()}; rename it to "
+                          f"{path.stem}{expected} (or export it as the format its name says)", file, field)
     return path
 
 
@@ -422,12 +422,86 @@ def load_show(project: Path, path: Path) -> Show:
         delivery=_delivery(data.table("delivery"), medium, project, path.parent),
         transcripts=_transcripts(data.table("transcripts"), path.parent),
         player=_player(data.table("player")),
+        **_namespace(data),
     )
     if not notes_text(show.description):
         raise data.error("description", "must not be empty (it has no text once markup and control "
                          "characters are removed)")
     data.finish()
     return show
+
+
+# The licences podcast:license names without a URL (podcast-namespace licenses.json).
+LICENSES = ("ARR", "CC-BY-4.0", "CC-BY-NC-4.0", "CC-BY-NC-ND-4.0", "POD-V4V-1.0")
+
+
+def _license(data: _Table) -> License | None:
+    value = data.get("license", (str, dict))
+    if value is None:
+        return None
+    if isinstance(value, str):
+        name = re.sub(r"[\s_]+", "-", value.strip()).upper()
+        if name not in LICENSES:
+            raise data.error("license", f"{value!r} is not in the namespace's licence list ({', '.join(LICENSES)}); "
+                             "for any other licence write license = { name = \"...\", url = \"https://...\" }")
+        return License(name)
+    table = data.table("license")
+    assert table is not None
+    licence = License(table.text("name", required=True, limit=128) or "", table.url("url", required=True))
+    table.finish()
+    return licence
+
+
+def _update_frequency(data: _Table) -> UpdateFrequency | None:
+    table = data.table("update_frequency")
+    if table is None:
+        return None
+    rrule = table.text("rrule")
+    if rrule is not None and not re.fullmatch(r"(?:[A-Z-]+=[A-Za-z0-9,+-]+;?)+", rrule) or (
+            rrule is not None and "FREQ=" not in rrule):
+        raise table.error("rrule", f"{rrule!r} is not an RFC 5545 rule such as \"FREQ=WEEKLY;INTERVAL=2\"")
+    dtstart_value = table.get("dtstart", (datetime, date, str))
+    dtstart = parse_datetime(dtstart_value, table.file, "update_frequency.dtstart") if dtstart_value else None
+    if rrule and "COUNT=" in rrule and dtstart is None:
+        raise table.error("dtstart", "is required when rrule has COUNT")
+    frequency = UpdateFrequency(table.text("text", required=True, limit=128) or "", rrule, dtstart)
+    table.finish()
+    return frequency
+
+
+def _namespace(data: _Table) -> dict[str, Any]:
+    """The show keys of SPEC 5.3 and the feed-moving and verification keys (README: show keys)."""
+    funding = []
+    for item in data.tables("funding"):
+        funding.append(Funding(item.url("url", required=True) or "", item.text("title", required=True, limit=128)
+                               or ""))
+        item.finish()
+    listen = data.table("listen")
+    links: list[tuple[str, str]] = []
+    if listen is not None:
+        for app in sorted(listen.data):
+            links.append((app, listen.url(app, required=True) or ""))
+        listen.finish()
+    txt = []
+    for item in data.tables("txt"):
+        purpose = item.text("purpose", limit=128)
+        txt.append(Txt(item.text("text", required=True, limit=4000) or "", purpose))
+        item.finish()
+    prefix = data.url("analytics_prefix")
+    if prefix is not None and not prefix.endswith("/"):
+        raise data.error("analytics_prefix", f"{prefix!r} must end with / (e.g. \"https://op3.dev/e/\")")
+    return {
+        "funding": tuple(funding),
+        "license": _license(data),
+        "complete": data.get("complete", bool, False),
+        "block": data.get("block", bool, False),
+        "new_feed_url": data.url("new_feed_url"),
+        "analytics_prefix": prefix,
+        "listen": tuple(links),
+        "websub_hub": data.url("websub_hub"),
+        "txt": tuple(txt),
+        "update_frequency": _update_frequency(data),
+    }
 
 
 def _player(table: _Table | None) -> PlayerStyle:
