@@ -337,8 +337,8 @@ def _release(settings: Settings, shows: tuple[str, ...], target: str | None, for
     if dry_run or not report.ok:
         return released
     # After the feeds are up: tell each show's WebSub hub (SPEC 5.3); a failure only warns.
-    problems = tuple(f"WebSub hub {note.hub} was not notified: {note.problem}; the feeds are published and "
-                     "apps that poll will still find them"
+    problems = tuple(f"Warning: WebSub hub {note.hub} was not notified: {note.problem}; the feeds are "
+                     "published and apps that poll will still find them"
                      for note in notify_hubs(settings, built.shows, report.uploaded) if note.problem)
     return replace(released, hub_problems=problems)
 

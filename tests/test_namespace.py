@@ -162,13 +162,14 @@ def test_a_custom_licence_needs_its_url(template, tmp_path):
 
 @pytest.mark.parametrize(("keys", "where", "says"), [
     ('funding = [ { url = "javascript:alert(1)", title = "x" } ]', "feeds/demo.toml: funding[1].url",
-     "not an absolute http(s) URL"),
+     "links must be http:// or https:// addresses"),
     ('license = "CC-BY-SA-4.0"', "feeds/demo.toml: license", "not in the namespace's licence list"),
     ('analytics_prefix = "https://op3.dev/e"', "feeds/demo.toml: analytics_prefix", "must end with /"),
-    ('listen = { apple = "data:text/html,x" }', "feeds/demo.toml: listen.apple", "not an absolute http(s) URL"),
+    ('listen = { apple = "data:text/html,x" }', "feeds/demo.toml: listen.apple",
+     "links must be http:// or https:// addresses"),
     ('update_frequency = { text = "Weekly", rrule = "every week" }', "feeds/demo.toml: update_frequency.rrule",
      "not an RFC 5545 rule"),
-    ('websub_hub = "file:///etc/passwd"', "feeds/demo.toml: websub_hub", "not an absolute http(s) URL"),
+    ('websub_hub = "file:///etc/passwd"', "feeds/demo.toml: websub_hub", "links must be http:// or https:// addresses"),
 ])
 def test_bad_namespace_values_are_one_clear_error(template, tmp_path, keys, where, says):
     root = tmp_path / "p"

@@ -45,6 +45,7 @@ def template(tmp_path_factory) -> Path:
     root.mkdir()
     write_site(root, PUBLIC_URL)
     show = make_show(root)
+    make_image(root / "feeds/art/demo.jpg", size=3000)   # directory-ready: Apple asks for 3000 px
     show.write_text(show.read_text().replace("owner@example.org", "producer@lockeduplivingradio.net")
                     .replace("https://example.org/demo", "https://lockeduplivingradio.net/demo"))
     notes = 'description = "Notes for the episode."\n'
