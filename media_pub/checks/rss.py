@@ -418,7 +418,10 @@ class _FeedCheck:
         url = (enclosure.get("url") or "").strip()
         length = (enclosure.get("length") or "").strip()
         mime = (enclosure.get("type") or "").strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:   # e.g. an unbalanced "[" reads as a broken IPv6 host
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             yield self.error("rss.enclosure.url", f"{element}@url", f"{url!r} is not an absolute http(s) URL",
                              "write the file's full public URL")
@@ -549,7 +552,11 @@ class _FeedCheck:
                 return
         if data is None:
             return
-        yield from artwork_problems(data, PurePosixPath(unquote(urlsplit(url).path)).suffix.lower(), show=show)
+        try:
+            suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix.lower()
+        except ValueError:
+            suffix = ""
+        yield from artwork_problems(data, suffix, show=show)
 
 
 
