@@ -53,7 +53,6 @@ from media_pub.state import EpisodeCache, ProbeCache, Stamp
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-MAX_IMAGE_PIXELS = 50_000_000   # SPEC 5.1: decoding more would take hundreds of MB (media/images.py owns Pillow)
 TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".html", ".json")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
