@@ -699,6 +699,9 @@ def test_subscribe_panel_opens_apps_not_xml(visit, sample_build):
     assert raw == []
     assert page.get_by_role("textbox", name=re.compile("Feed URL")).input_value() == feed
     page.get_by_role("button", name="Copy the feed URL").click()
+    # The clipboard answers asynchronously: the message appears once it has (as a person sees it).
+    page.wait_for_function("() => document.querySelector('.copy-status').textContent.trim() !== ''",
+                           timeout=10_000)
     assert page.locator(".copy-status").inner_text() in ("Copied.", "Select the link and copy it.")
     assert v.errors == []
 
