@@ -222,6 +222,10 @@ def test_waveform_seek_bar_by_pointer_and_keyboard(visit, base):
     page.keyboard.press("ArrowRight")
     page.wait_for_function("Math.abs(document.querySelector('.media').currentTime - 5) < 0.2",
                            timeout=5_000)
+    # The slider's text follows the media's seeked/timeupdate event, a moment after currentTime.
+    page.wait_for_function("[...document.querySelectorAll('[role=slider][aria-label=Seek]')].some(w => "
+                           "(w.getAttribute('aria-valuetext') || '').includes('5 seconds of 8 seconds'))",
+                           timeout=5_000)
     assert "5 seconds of 8 seconds" in wave.get_attribute("aria-valuetext")
     assert v.errors == []
 
