@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from embed_sample import GENERATED, HOSTILE_CHAPTER, HOSTILE_TITLE, build_site
 
 from media_pub.outputs.embed import write_embeds
@@ -538,16 +539,17 @@ def test_own_controls_by_role_and_name(visit, sample_build):
     assert pause.is_visible() and media_js(page, "m.paused") is False
     pause.click()
     assert media_js(page, "m.paused") is True
-    assert page.get_by_role("button", name="Play", exact=True).is_visible()
+    expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()   # set on the pause event
     # skip forward 30 s and back 15 s move currentTime by exactly that
     before = media_js(page, "m.currentTime")
     page.get_by_role("button", name="Forward 30 seconds").click()
     assert abs(media_js(page, "m.currentTime") - (before + 30)) < 0.05
     page.get_by_role("button", name="Back 15 seconds").click()
     assert abs(media_js(page, "m.currentTime") - (before + 15)) < 0.05
-    assert page.locator(".elapsed").inner_text() == f"0:{int(before + 15):02d}"
+    # The times are written on the media's timeupdate event, a moment after currentTime moves.
+    expect(page.locator(".elapsed")).to_have_text(f"0:{int(before + 15):02d}")
     left = int(media_js(page, "m.duration") - (before + 15))
-    assert page.locator(".remaining").inner_text() == f"-0:{left:02d}"
+    expect(page.locator(".remaining")).to_have_text(f"-0:{left:02d}")
     # speed: playbackRate changes, and the choice is remembered on the next page
     speed = page.get_by_role("combobox", name="Playback speed")
     assert speed.locator("option").all_inner_texts() == ["0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×"]
