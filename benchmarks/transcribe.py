@@ -32,9 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import imageio_ffmpeg  # noqa: E402
 from normalise import measured_run  # noqa: E402  (beside this file)
+from word_error import word_error_rate  # noqa: E402  (the tests' scorer)
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 NAMES = ["Locked Up Living", "Morgan Ellis", "Gerard Drennan"]
@@ -66,21 +68,6 @@ published = 2026-01-01T09:00:00Z
 persons = [ { name = "Gerard Drennan", role = "guest" } ]
 """
 WORDS_PER_MINUTE = 165
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Word-level Levenshtein distance over the reference's length (one row of memory)."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def make_episode(project: Path, minutes: float) -> tuple[str, float]:

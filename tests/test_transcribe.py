@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from media_factory import make_audio, make_speech
 from project_factory import make_show, write_site
 
+from word_error import word_error_rate
 from media_pub.cli import cli
 
 SECTIONS = [
@@ -44,21 +45,6 @@ persons = [
 
 def invoke(*args: str, input: str | None = None):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Word-level Levenshtein distance over the reference's length."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / len(ref)
 
 
 @pytest.fixture(scope="session")
