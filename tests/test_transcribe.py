@@ -7,9 +7,15 @@ result, or copy the project with its recognition cache, so later runs are cheap.
 from __future__ import annotations
 
 import itertools
+import os
+import pty
 import re
+import select
 import shutil
+import signal
+import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -205,6 +211,75 @@ def test_long_audio_is_recognised_in_pieces_cut_at_silence_without_losing_words(
     assert word_error_rate(" ".join(SECTIONS), text) < 0.10, text
     starts = [w.start for w in heard.words]
     assert starts == sorted(starts) and 0 <= starts[0] and heard.words[-1].end <= heard.duration
+
+
+def _read_until(terminal: int, process: subprocess.Popen[bytes], pattern: str, seconds: float) -> str:
+    """What the process wrote to the terminal, up to the first match of ``pattern`` (or its end)."""
+    output = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not re.search(pattern, output.decode(errors="replace")):
+        ready, _, _ = select.select([terminal], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:      # the terminal closed: the process is done
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    return output.decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_recognition_leaves_nothing_half_written(tmp_path):
+    """Ctrl-C while the recogniser runs: exit 130, one line, and nothing written or left over."""
+    root = tmp_path / "project"
+    root.mkdir()
+    write_site(root)
+    make_show(root, "locked-up-living", title="Locked Up Living")
+    folder = root / "episodes" / "locked-up-living"
+    make_speech(folder / "001-trauma.mp3", SECTIONS * 2, pause=1.0)   # about a minute
+    sidecar = folder / "001-trauma.toml"
+    sidecar.write_text(SIDECAR, "utf-8")
+    before = sorted(p.name for p in folder.iterdir())
+    temp = tmp_path / "tmp"       # where the decoded audio goes while it is recognised
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    command = [sys.executable, "-m", "media_pub", "--project", str(root), "transcribe"]
+
+    # The terminal shows the progress bar; Ctrl-C goes to the whole foreground process group.
+    terminal, secondary = pty.openpty()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
+                               env=env, start_new_session=True)
+    os.close(secondary)
+    try:
+        # Past 5 % the audio is decoded and the recogniser is at work.
+        shown = _read_until(terminal, process, r"\] +[1-9]\d%", 120)
+        assert process.poll() is None, "finished before it could be interrupted:\n" + shown
+        os.killpg(process.pid, signal.SIGINT)
+        shown += _read_until(terminal, process, r"(?!)", 60)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        os.close(terminal)
+
+    assert code == 130, shown
+    assert "Interrupted" in shown and "Traceback" not in shown, shown
+    assert sorted(p.name for p in folder.iterdir()) == before        # no .vtt, no temporary file
+    assert sidecar.read_text("utf-8") == SIDECAR
+    cache = root / ".media-pub" / "transcripts"
+    assert not cache.exists() or not list(cache.iterdir())           # no half-made cache entry
+    # Only onnxruntime's telemetry-session file, which importing it writes on every run.
+    assert [p.name for p in temp.iterdir()] in ([], [".ses"])
+
+    rerun = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert tomllib.loads(sidecar.read_text("utf-8"))["transcript"] == "001-trauma.vtt"
+    assert "Gerard Drennan" in vtt_of(root).read_text("utf-8")
+    assert [p.name for p in temp.iterdir()] in ([], [".ses"])
 
 
 def test_missing_extra_names_the_install_command(tmp_path, monkeypatch):
