@@ -494,13 +494,16 @@ def validate(ctx: Context, targets: tuple[str, ...], as_json: bool, fetch_images
 @click.option("--prune", is_flag=True,
               help="Delete published objects the build no longer has (after the new feeds are up).")
 @click.option("--force", is_flag=True, help="Upload even when validate finds errors (not recommended).")
+@click.option("--clips", is_flag=True,
+              help="Also upload the clips made by `media-pub clip` (clips/SHOW/); without it they stay local.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON summary document on stdout.")
 @pass_context
 def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: bool, prune: bool,
-            force: bool, as_json: bool) -> None:
+            force: bool, clips: bool, as_json: bool) -> None:
     """Build, then upload to the storage target: media first, feeds and the embed index last.
 
-    Unchanged objects are skipped; nothing remote is deleted without --prune.
+    Unchanged objects are skipped; nothing remote is deleted without --prune. Clips are
+    uploaded only with --clips (and --prune --clips deletes the published clips you removed).
 
     Example: media-pub publish --to s3://my-bucket/podcasts --dry-run
     """
@@ -510,7 +513,7 @@ def publish(ctx: Context, shows: tuple[str, ...], target: str | None, dry_run: b
     settings = ctx.settings(**overrides)
     with ProgressDisplay(ctx.quiet) as progress, BytesBar(ctx.quiet) as bar:
         report = release.publish(settings, shows, target=target, force=force, dry_run=dry_run, prune=prune,
-                                 build_progress=progress, upload_progress=bar)
+                                 build_progress=progress, upload_progress=bar, clips=clips)
     if report.build is not None:
         _warn_untracked(ctx, report.build)
     if as_json:
@@ -662,7 +665,8 @@ def transcribe(ctx: Context, shows: tuple[str, ...], episode: str | None, model:
 def clip(ctx: Context, show: str, episode: str, start: str, duration: str, shape: str, out: Path | None) -> None:
     """Render a shareable audiogram clip of an episode: artwork, waveform, title, captions.
 
-    The MP4 goes into clips/SHOW/ of the build directory; publish does not upload it.
+    The MP4 goes into clips/SHOW/ of the build directory. Publish uploads it only when
+    asked: media-pub publish --clips (then it is at BASE_URL/clips/SHOW/NAME.mp4).
 
     Example: media-pub clip locked-up-living 001-gerard-drennan --start 0:10 --duration 20 --shape vertical
     """

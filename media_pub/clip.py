@@ -5,8 +5,8 @@ The clip is cut from the episode's own recording, brought to the show's delivery
 recipe as a delivered episode), and drawn by media/audiogram.py over the episode image or
 the show artwork, with the episode title and the transcript's cues for that stretch as
 burned-in captions (shifted to the clip's start, re-wrapped for the shape). It goes into
-``clips/<show>/`` of the build directory, which ``publish`` does not upload (site.py) and
-``build`` never sweeps.
+``clips/<show>/`` of the build directory, which ``publish`` uploads only when asked
+(``publish --clips``; site.is_published) and ``build`` never sweeps.
 """
 
 from __future__ import annotations

@@ -96,16 +96,16 @@ class UploadPlan:
         return not self.uploads and not self.adopted and not (prune and self.extra)
 
 
-def scan(out_dir: Path) -> dict[str, LocalFile]:
+def scan(out_dir: Path, clips: bool = False) -> dict[str, LocalFile]:
     """Every publishable file of the build directory (site.is_published): dot-files and
-    dot-folders are private, and clips stay local."""
+    dot-folders are private, and clips stay local unless ``clips``."""
     files: dict[str, LocalFile] = {}
     for dirpath, dirnames, filenames in os.walk(out_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath, name)
             key = path.relative_to(out_dir).as_posix()
-            if site.is_published(key):
+            if site.is_published(key, clips):
                 files[key] = LocalFile(key, path, path.stat().st_size)
     return files
 
@@ -137,15 +137,18 @@ def list_remote(storage: Storage, local: Iterable[str] = ()) -> dict[str, Remote
 
 
 def make_plan(local: Mapping[str, LocalFile], manifest: Manifest, remote: Mapping[str, RemoteObject],
-              shows: Iterable[str] = (), jobs: int = 4, cache: HashCache | None = None) -> UploadPlan:
+              shows: Iterable[str] = (), jobs: int = 4, cache: HashCache | None = None,
+              clips: bool = False) -> UploadPlan:
     """Decide, per key, upload or skip; list the remote keys the build no longer has.
 
-    ``shows`` limits uploads and pruning to those shows' keys (plus shared keys).
+    ``shows`` limits uploads and pruning to those shows' keys (plus shared keys). Clips
+    are in scope only with ``clips``: a publish that was not asked for them neither
+    uploads nor prunes them, and keeps their manifest entries.
     """
     shows = set(shows)
 
     def in_scope(key: str) -> bool:
-        return not shows or show_of(key) in (None, *shows)
+        return (not shows or show_of(key) in (None, *shows)) and (clips or not site.is_clip(key))
 
     verified = {key: entry for key, entry in manifest.objects.items()
                 if key in remote and remote[key].etag == entry.etag and remote[key].size == entry.size}

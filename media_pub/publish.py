@@ -46,10 +46,12 @@ Progress = Callable[[int, int], None]
 
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, out: Path | None = None,
             dry_run: bool = False, prune: bool = False, progress: Progress | None = None,
-            storage: Storage | None = None) -> PublishReport:
+            storage: Storage | None = None, clips: bool = False) -> PublishReport:
     """Publish the build directory to ``target`` (default ``settings.storage.target``).
 
-    Unchanged objects are skipped (content-exact, see plan.py). A no-op publish makes two
+    Unchanged objects are skipped (content-exact, see plan.py). The clips under
+    ``clips/<show>/`` go up (and, with ``prune``, the recorded ones no longer there are
+    deleted) only with ``clips``. A no-op publish makes two
     requests and takes no lock; otherwise the target's lock is held and the state re-read
     under it. Per-object failures are returned in the report, not raised.
 
@@ -58,13 +60,13 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         'Published to s3://media/site/: uploaded 12 (41.3 MB), skipped 3, deleted 0 in 4.2s.'
     """
     if dry_run:   # reads only, and writes nothing (not even the lock file)
-        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage, clips)
     with project_lock(settings.state_dir, "publish"):
-        return _publish(settings, shows, target, out, dry_run, prune, progress, storage)
+        return _publish(settings, shows, target, out, dry_run, prune, progress, storage, clips)
 
 
 def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: Path | None, dry_run: bool,
-             prune: bool, progress: Progress | None, storage: Storage | None) -> PublishReport:
+             prune: bool, progress: Progress | None, storage: Storage | None, clips: bool) -> PublishReport:
     started = time.monotonic()
     out_dir = Path(out) if out else settings.out_dir
     if not out_dir.is_dir():
@@ -72,7 +74,7 @@ def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: 
                            out_dir)
     store = storage or open_target(settings, target)
     shows = tuple(shows)
-    local = scan(out_dir)
+    local = scan(out_dir, clips)
     if store.is_folder(out_dir):
         # build writes its outputs atomically in the same order, so they are published already.
         keys = tuple(k for k in local if not shows or show_of(k) in (None, *shows))
@@ -82,7 +84,7 @@ def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: 
                              seconds=time.monotonic() - started)
     cache = HashCache(settings.state_dir)
     manifest, remote = read_remote(store, local)
-    the_plan = make_plan(local, manifest, remote, shows, cache=cache)
+    the_plan = make_plan(local, manifest, remote, shows, cache=cache, clips=clips)
     if dry_run or the_plan.is_noop(prune):
         if not dry_run:
             _record(settings, store.description, {key: entry.sha256 for key, entry in the_plan.verified.items()},
@@ -92,7 +94,7 @@ def _publish(settings: Settings, shows: Iterable[str], target: str | None, out: 
         # Every publish rewrites the manifest: if it is unchanged, so is what we planned against.
         now = Manifest.from_json(store.get(MANIFEST_KEY))
         if now != manifest:
-            the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache)
+            the_plan = make_plan(local, now, list_remote(store, local), shows, cache=cache, clips=clips)
         # Under the lock no upload of ours is live: what a killed publish left half-sent goes.
         store.abort_stale_uploads({c.key for c in the_plan.uploads} | set(now.objects))
         report, entries = _run(store, local, the_plan, prune, progress, started, cache)

@@ -296,12 +296,13 @@ def _gate(settings: Settings, shows: tuple[str, ...], build_dir: Path, live: Pat
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, force: bool = False,
             dry_run: bool = False, prune: bool = False, jobs: int | None = None,
             build_progress: Progress | None = None, upload_progress: BytesProgress | None = None,
-            storage: Storage | None = None, now: datetime | None = None) -> ReleaseReport:
+            storage: Storage | None = None, now: datetime | None = None, clips: bool = False) -> ReleaseReport:
     """Build, refuse a failed build, gate on validation, then publish (or, dry, plan only).
 
     Raises :class:`BuildFailedError` when an episode fails to build and ``FeedError`` when
     a feed fails validation (unless ``force``); in both cases nothing was uploaded and the
     live build is unchanged. Per-object upload failures are in the report (exit code 3).
+    ``clips`` also uploads the clips of ``media-pub clip`` (publish.publish).
 
     Example:
         >>> publish(settings, target="s3://media/site", dry_run=True).publish.uploaded
@@ -312,16 +313,16 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
         settings = replace(settings, storage=replace(settings.storage, target=target))
     if dry_run:   # reads only: no lock file either
         return _release(settings, shows, target, force, dry_run, prune, jobs, build_progress, upload_progress,
-                        storage, now)
+                        storage, now, clips)
     with project_lock(settings.state_dir, "publish"):   # build, gate and upload as one step
         return _release(settings, shows, target, force, dry_run, prune, jobs, build_progress, upload_progress,
-                        storage, now)
+                        storage, now, clips)
 
 
 def _release(settings: Settings, shows: tuple[str, ...], target: str | None, force: bool, dry_run: bool,
              prune: bool, jobs: int | None, build_progress: Progress | None,
              upload_progress: BytesProgress | None, storage: Storage | None,
-             now: datetime | None) -> ReleaseReport:
+             now: datetime | None, clips: bool) -> ReleaseReport:
     refuse_for_real_target(settings, shows)   # example values never go live: before any build
     store = storage or open_target(settings, target)
     live = settings.out_dir.resolve()
@@ -332,7 +333,7 @@ def _release(settings: Settings, shows: tuple[str, ...], target: str | None, for
     _require_built(built)
     checked = _gate(settings, shows, live, live, force)
     report = publish_module.publish(settings, shows, target=target, dry_run=dry_run, prune=prune,
-                                    progress=upload_progress, storage=store)
+                                    progress=upload_progress, storage=store, clips=clips)
     released = _released(settings, built, checked, report)
     if dry_run or not report.ok:
         return released

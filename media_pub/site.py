@@ -27,14 +27,14 @@ CHAPTERS = "chapters"
 TRANSCRIPTS = "transcripts"
 EMBED = "embed"
 SHOWS = "shows"            # the website's show and episode pages
-CLIPS = "clips"            # shareable clips: made on request, never published unless asked
+CLIPS = "clips"            # shareable clips: made on request, published only when asked
 STATE_DIR = ".media-pub"   # media-pub's own files, on a target as in a project
 
 # Folders that hold one sub-folder (or file) per show; a build owns what it wrote in them.
 SHOW_FOLDERS = (MEDIA, ART, CHAPTERS, TRANSCRIPTS, EMBED)
 # Every folder a build writes into (the website's pages are site_pages' to manage).
 BUILD_FOLDERS = (FEEDS, *SHOW_FOLDERS, SHOWS)
-# Folders whose keys are never uploaded by publish.
+# Folders whose keys publish uploads only when asked (``publish --clips``).
 UNPUBLISHED_FOLDERS = (CLIPS,)
 
 INDEX_KEY = f"{EMBED}/index.json"
@@ -192,10 +192,18 @@ def in_build_folder(key: str) -> bool:
     return key.split("/", 1)[0] in BUILD_FOLDERS
 
 
-def is_published(key: str) -> bool:
-    """Whether ``publish`` uploads ``key``: not dot-files, not media-pub's state, not clips."""
+def is_clip(key: str) -> bool:
+    """Whether ``key`` is a shareable clip (``clips/<show>/<name>.mp4``)."""
+    return key.split("/", 1)[0] == CLIPS
+
+
+def is_published(key: str, clips: bool = False) -> bool:
+    """Whether ``publish`` uploads ``key``: never dot-files or media-pub's state, and clips
+    only when asked (``clips``, from ``publish --clips``)."""
     parts = key.split("/")
-    return not any(part.startswith(".") for part in parts) and parts[0] not in UNPUBLISHED_FOLDERS
+    if any(part.startswith(".") for part in parts):
+        return False
+    return clips or parts[0] not in UNPUBLISHED_FOLDERS
 
 
 # --- serving -------------------------------------------------------------------------

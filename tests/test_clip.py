@@ -1,15 +1,19 @@
-"""`media-pub clip`: audiogram MP4s checked with ffmpeg itself (streams, size, duration, loudness)."""
+"""`media-pub clip`: audiogram MP4s checked with ffmpeg itself (streams, size, duration, loudness),
+and `publish --clips` against a folder and moto's S3 server over HTTP."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from media_factory import FFMPEG, make_speech
-from project_factory import make_show, write_site
+from project_factory import copy_project, make_show, write_site
+from s3_server import aws_env, bucket, s3_endpoint  # noqa: F401
 
 from media_pub.cli import cli
 
@@ -28,8 +32,8 @@ Much later.
 """
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
 
 
 def ffmpeg_facts(path: Path) -> dict:
@@ -95,6 +99,80 @@ def test_clips_are_kept_by_build_and_not_published(project, tmp_path):
     assert published.exit_code == 0, published.stderr
     assert (target / "feeds/demo.xml").is_file()
     assert not (target / "clips").exists()
+
+
+class FolderTarget:
+    def __init__(self, root: Path):
+        self.root, self.target, self.env = root, str(root), None
+
+    def keys(self) -> set[str]:
+        return {p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
+                if p.is_file() and ".media-pub" not in p.parts}
+
+    def read(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def put(self, key: str, data: bytes) -> None:
+        (self.root / key).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / key).write_bytes(data)
+
+    def content_type(self, key: str) -> str:
+        return "video/mp4"     # a folder has no headers: served by whatever serves it
+
+
+class BucketTarget:
+    def __init__(self, bucket):
+        self.bucket, self.target = bucket, f"s3://{bucket.name}/site"
+        self.env = {"MEDIA_PUB_STORAGE_ENDPOINT_URL": bucket.proxy.url, "MEDIA_PUB_STORAGE_REGION": "us-east-1"}
+
+    def keys(self) -> set[str]:
+        return {k.removeprefix("site/") for k in self.bucket.keys("site/") if "/.media-pub/" not in f"/{k}"}
+
+    def read(self, key: str) -> bytes:
+        return self.bucket.read(f"site/{key}")
+
+    def put(self, key: str, data: bytes) -> None:
+        self.bucket.client.put_object(Bucket=self.bucket.name, Key=f"site/{key}", Body=data)
+
+    def content_type(self, key: str) -> str:
+        return self.bucket.head(f"site/{key}")["ContentType"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["folder", "s3"])
+def test_publish_clips_uploads_them_only_when_asked_and_prunes_only_its_own(project, tmp_path, kind, request):
+    root = copy_project(project, tmp_path)
+    shutil.rmtree(root / "public/clips", ignore_errors=True)     # other tests' clips
+    made = invoke("--project", str(root), "clip", "demo", "one", "--start", "1", "--duration", "2")
+    assert made.exit_code == 0, made.stderr
+    clip = root / "public/clips/demo/one-1s-2s-square.mp4"
+    key = "clips/demo/one-1s-2s-square.mp4"
+    place = FolderTarget(tmp_path / "site") if kind == "folder" else BucketTarget(request.getfixturevalue("bucket"))
+
+    def publish(*flags: str) -> dict:
+        result = invoke("--project", str(root), "publish", "--to", place.target, "--json", *flags, env=place.env)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    publish()
+    assert "feeds/demo.xml" in place.keys()
+    assert not any(k.startswith("clips/") for k in place.keys())       # not unless asked
+
+    asked = publish("--clips")
+    assert [a["key"] for a in asked["publish"]["actions"] if a["kind"] == "upload"] == [key]
+    assert place.read(key) == clip.read_bytes()
+    assert place.content_type(key) == "video/mp4"
+    assert publish("--clips")["uploaded"] == 0                           # a second run: nothing to send
+
+    # Someone else's clip at a clips/ key is theirs; ours, once deleted here, may go.
+    place.put("clips/demo/made-elsewhere.mp4", b"not ours")
+    clip.unlink()
+    publish("--prune")                                                   # clips not asked: left alone
+    assert key in place.keys()
+    pruned = publish("--clips", "--prune")
+    assert [a["key"] for a in pruned["publish"]["actions"] if a["kind"] == "delete"] == [key]
+    assert key not in place.keys()
+    assert place.read("clips/demo/made-elsewhere.mp4") == b"not ours"
 
 
 def test_clip_refuses_a_start_past_the_end(project):
