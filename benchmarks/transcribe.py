@@ -4,8 +4,8 @@ For each length (default 10 and 60 minutes) espeak-ng reads a known text (varied
 with the show's names in them, repeated to length) into an MP3 episode of a small project,
 and in the same run it times, each as a child process:
 
-  ours   `media-pub transcribe` (bundled tiny.en, int8; batched pipeline with VAD; names as
-         hotwords), cold: an empty recognition cache
+  ours   `media-pub transcribe` (bundled tiny.en, int8; batched pipeline with VAD, one window
+         a batch, in 120 s pieces; names as a "Glossary:" prompt), cold: an empty cache
   peer   faster-whisper used as its README shows, on the same file and model:
          `WhisperModel(model, device="cpu", compute_type="int8").transcribe(path, beam_size=5)`
          with the same names as hotwords (only on lengths up to --peer-max minutes)

