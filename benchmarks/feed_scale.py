@@ -161,17 +161,21 @@ def _raw_feedgen(settings, built) -> bytes:
             xml_elem(f"{{{ns}}}guid", channel).text = self.guid
             xml_elem(f"{{{ns}}}locked", channel).text = "yes"
             xml_elem(f"{{{ns}}}medium", channel).text = "podcast"
+            xml_elem(f"{{{it}}}image", channel).attrib["href"] = self.channel_image   # feedgen refuses ?v=
             return feed
 
     class Item(BaseEntryExtension):
         def extend_rss(self, item):
             xml_elem(f"{{{it}}}duration", item).text = str(self.duration)
+            xml_elem(f"{{{it}}}image", item).attrib["href"] = self.image   # every item carries one, as ours
             xml_elem(f"{{{it}}}explicit", item).text = "false"
             xml_elem(f"{{{ns}}}season", item).text = str(self.season)
             xml_elem(f"{{{ns}}}episode", item).text = str(self.episode)
             return item
 
     show = built.show
+    version = dict(built.image_versions).get(built.artwork_key)
+    image = settings.url(built.artwork_key) + (f"?v={version}" if version else "")
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("pc20", Channel, Item, atom=False)
@@ -182,8 +186,8 @@ def _raw_feedgen(settings, built) -> bytes:
     fg.language(show.language)
     fg.generator("media-pub")
     fg.lastBuildDate(max(d.episode.published for d in built.episodes))
-    fg.image(url=settings.url(built.artwork_key), title=show.title, link=settings.base_url)
-    fg.podcast.itunes_image(settings.url(built.artwork_key))
+    fg.image(url=image, title=show.title, link=settings.base_url)
+    fg.pc20.channel_image = image
     fg.podcast.itunes_author(show.author)
     fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email)
     fg.podcast.itunes_type("episodic")
@@ -202,6 +206,7 @@ def _raw_feedgen(settings, built) -> bytes:
         entry.podcast.itunes_episode(int(e.episode))
         entry.podcast.itunes_episode_type("full")
         entry.pc20.duration, entry.pc20.season, entry.pc20.episode = round(d.duration), e.season, int(e.episode)
+        entry.pc20.image = image
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
