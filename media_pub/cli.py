@@ -581,11 +581,11 @@ class BytesBar:
         if self.bar is not None:
             self.bar.render_finish()
 
-    def __call__(self, sent: int, total: int) -> None:
+    def __call__(self, item: str, fraction: float) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Uploading", file=sys.stderr,
+            self.bar = click.progressbar(length=1000, label="Uploading", file=sys.stderr,
                                          show_pos=False, show_percent=True, width=30)
-        self.bar.update(sent - self.bar.pos)
+        self.bar.update(round(fraction * 1000) - self.bar.pos)
 
 
 @cli.command()

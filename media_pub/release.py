@@ -37,13 +37,12 @@ from media_pub.websub import notify_hubs
 from media_pub.checks.sources import check_sources, in_volunteer_terms
 from media_pub.checks import Finding, delivery_findings, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.checks.locate import in_project_terms
-from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
 from media_pub.model import BuiltShow, Settings, Show
 from media_pub.plan import scan
+from media_pub.progress import Progress
 from media_pub.project.load import load_project
 from media_pub.project.placeholders import base_url_placeholder, refuse_for_real_target
-from media_pub.publish import Progress as BytesProgress
 from media_pub.site import phase_of
 from media_pub.state import AnnouncedFeeds
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
@@ -295,7 +294,7 @@ def _gate(settings: Settings, shows: tuple[str, ...], build_dir: Path, live: Pat
 
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, force: bool = False,
             dry_run: bool = False, prune: bool = False, jobs: int | None = None,
-            build_progress: Progress | None = None, upload_progress: BytesProgress | None = None,
+            build_progress: Progress | None = None, upload_progress: Progress | None = None,
             storage: Storage | None = None, now: datetime | None = None) -> ReleaseReport:
     """Build, refuse a failed build, gate on validation, then publish (or, dry, plan only).
 
@@ -320,7 +319,7 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
 
 def _release(settings: Settings, shows: tuple[str, ...], target: str | None, force: bool, dry_run: bool,
              prune: bool, jobs: int | None, build_progress: Progress | None,
-             upload_progress: BytesProgress | None, storage: Storage | None,
+             upload_progress: Progress | None, storage: Storage | None,
              now: datetime | None) -> ReleaseReport:
     refuse_for_real_target(settings, shows)   # example values never go live: before any build
     store = storage or open_target(settings, target)

@@ -26,13 +26,14 @@ import importlib.resources
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from media_pub.errors import ConfigError, FatalError, MediaError
 from media_pub.media import ffmpeg
+from media_pub.progress import FractionProgress
 
 #: What to run when the recogniser is missing (SPEC 5.4: the message says exactly this).
 INSTALL_COMMAND = "pip install 'media-pub[transcribe]'"
@@ -47,9 +48,6 @@ MIN_SECONDS = 1.0
 #: a window with word timestamps (measured on 3.8 min of speech: 479 MB at 2, 862 MB at 8),
 #: so 2 keeps recognition under the issue's 600 MB budget.
 BATCH_SIZE = 2
-
-#: fraction of the audio done, 0..1
-FractionProgress = Callable[[float], None]
 
 
 @dataclass(frozen=True)
