@@ -312,7 +312,7 @@ def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:
 
 def _place(out_dir: Path, key: str, source: Path, report: BuildReport,
            source_stat: os.stat_result | None = None) -> None:
-    if place_file(source, out_dir / key, source_stat):
+    if place_file(source, os.path.join(out_dir, key), source_stat):
         report.written.append(key)
 
 

@@ -37,7 +37,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def place_file(source: Path, dest: Path, source_stat: os.stat_result | None = None) -> bool:
+def place_file(source: Path, dest: Path | str, source_stat: os.stat_result | None = None) -> bool:
     """Put a copy of ``source`` at ``dest``; False if it is already there unchanged.
 
     Always a copy (a reflink where the file system can share blocks, e.g. btrfs or XFS),
@@ -46,12 +46,13 @@ def place_file(source: Path, dest: Path, source_stat: os.stat_result | None = No
     ``source_stat``: the caller's fresh ``os.stat(source)``, if it has one.
     """
     try:
-        src_stat, dest_stat = source_stat or source.stat(), dest.stat()
+        src_stat, dest_stat = source_stat or source.stat(), os.stat(dest)
         linked = src_stat.st_ino == dest_stat.st_ino and src_stat.st_dev == dest_stat.st_dev
         if not linked and src_stat.st_size == dest_stat.st_size and src_stat.st_mtime_ns == dest_stat.st_mtime_ns:
             return False
     except FileNotFoundError:
         pass
+    dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
