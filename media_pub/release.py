@@ -43,6 +43,7 @@ from media_pub.plan import scan
 from media_pub.progress import Progress
 from media_pub.project.load import load_project
 from media_pub.project.placeholders import base_url_placeholder, refuse_for_real_target
+from media_pub import site
 from media_pub.site import phase_of
 from media_pub.state import AnnouncedFeeds
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
@@ -285,8 +286,9 @@ def _gate(settings: Settings, shows: tuple[str, ...], build_dir: Path, live: Pat
         if error.file and build_dir != live and Path(error.file).is_relative_to(build_dir):
             raise FeedError(error.message, live / Path(error.file).relative_to(build_dir), error.field) from None
         raise
-    feeds = len([p for p in (build_dir / "feeds").glob("*") if p.suffix in (".xml", ".json")
-                 and (not shows or p.stem in shows)]) if (build_dir / "feeds").is_dir() else 0
+    folder = build_dir / site.FEEDS
+    feeds = len([p for p in folder.glob("*") if p.suffix in (".xml", ".json")
+                 and (not shows or p.stem in shows)]) if folder.is_dir() else 0
     return CheckReport(tuple(findings), feeds)
 
 
