@@ -677,7 +677,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         # Path text first: at 10,000 episodes, resolve() of every recording took most
         # of a no-op build.
         for name in os.listdir(folder):
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
+            if name.startswith(".") or not name.lower().endswith(MEDIA_EXTENSIONS):
                 continue
             path = os.path.join(folder, name)
             if path in as_named:
