@@ -23,6 +23,7 @@ from media_pub.outputs.embed import write_embeds
 from media_pub.outputs.site_pages import write_site
 from media_pub.errors import ConfigError, MediaError
 from media_pub.fsutil import place_file, write_atomic
+from media_pub.gc_tuning import fewer_collections
 from media_pub.project.placeholders import base_url_placeholder
 from media_pub.project.writeback import ensure_episode_guid, ensure_show_guid
 from media_pub.media import images
@@ -86,7 +87,7 @@ def build(
     if out is not None:   # a staging copy (release.py) is checked as the folder it stands for
         check_output_folder(settings.project, stands_for or out, (None, "--out"), "build directory")
     # One build at a time per project: two at once could each write a new episode's GUID.
-    with project_lock(settings.state_dir, "build"):
+    with project_lock(settings.state_dir, "build"), fewer_collections():
         return _build(settings, shows, out, jobs, progress, now, stands_for)
 
 
@@ -132,7 +133,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
             if hit:
                 outcomes[key] = DeliveryOutcome(key, hit.path, cached=True, duration=hit.duration,
                                                 loudness=hit.loudness, normalization=hit.normalization,
-                                                peaks_record=hit.path.with_suffix(".json") if hit.has_peaks else None)
+                                                peaks_recorded=hit.has_peaks, stat=hit.stat)
             else:
                 pending.append((delivery_job(show, episode, art.get(key) or art.get(show.slug)), fingerprint))
     if progress:   # every episode is announced (at 0) first, so a progress line knows its total
@@ -147,7 +148,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
         if outcome.error is None and outcome.path is not None:
             state.record_delivery(job.key, fingerprint, DeliveryRecord(
                 outcome.path, outcome.duration, outcome.loudness, outcome.normalization,
-                has_peaks=bool(outcome.peaks or outcome.peaks_record)))
+                has_peaks=bool(outcome.peaks or outcome.peaks_recorded)))
     for key, outcome in outcomes.items():
         if outcome.error is not None:
             report.failed.append((key, outcome.error))
@@ -160,7 +161,10 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     kept: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}
     owned = set(state.owned_keys(build_dir))   # a staged build sweeps what the live folder owns
-    place = state.folder(out_dir)    # the build dir's name in the state, for the fingerprint
+    # The build dir's name in the state, for the fingerprint: a staging copy (a clone of
+    # the live folder, swapped in after) is named as the live folder, or every command-line
+    # build of public/ rendered every feed and player page again (45 s at 10,000 episodes).
+    place = state.folder(build_dir)
     for show, live in plans:
         kept[show.slug] = set()
         built = _place_show(settings, out_dir, show, live, outcomes, art, texts, report, kept[show.slug])
@@ -171,18 +175,18 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
         # when neither changed (a no-op rebuild of a long back catalogue stays fast).
         # The build directory is part of it: the state is per project, and a build into
         # another --out folder must not take that folder's old feeds for this build's.
-        feeds_fingerprint = fingerprints[show.slug] = repr((
+        feeds_fingerprint = fingerprints[show.slug] = state.digest(repr((
             media_pub.__version__, place, settings.base_url, built.artwork_key, show.guid,
             built.image_versions, [d.image_key for d in built.episodes],
             [(project.stamps.get(d.episode.path), d.episode.guid, d.media_key, d.media_bytes, d.duration)
-             for d in built.episodes]))
+             for d in built.episodes])))
         feed_keys = (show.feed_key, show.json_feed_key)
         if not state.outputs_unchanged(show.feed_key, feeds_fingerprint, out_dir, feed_keys):
             _write(out_dir, show.feed_key, feed.rss_feed(settings, built), report)
             _write(out_dir, show.json_feed_key, feed.json_feed(settings, built), report)
             state.record_outputs(show.feed_key, feeds_fingerprint)
     if not report.failed:   # the index and players last, after everything they point at
-        embed_fingerprint = repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS)))
+        embed_fingerprint = state.digest(repr((fingerprints, _static_stamp(), _listing(out_dir / site.FEEDS))))
         if not state.outputs_unchanged(site.EMBED, embed_fingerprint, out_dir,
                                        (site.INDEX_KEY, site.SITE_INDEX_KEY)):
             report.written.extend(write_embeds(settings, report.shows, out_dir, now, owned=owned))
@@ -309,8 +313,9 @@ def _write(out_dir: Path, key: str, data: bytes, report: BuildReport) -> None:
         report.written.append(key)
 
 
-def _place(out_dir: Path, key: str, source: Path, report: BuildReport) -> None:
-    if place_file(source, out_dir / key):
+def _place(out_dir: Path, key: str, source: Path, report: BuildReport,
+           source_stat: os.stat_result | None = None) -> None:
+    if place_file(source, os.path.join(out_dir, key), source_stat):
         report.written.append(key)
 
 
@@ -343,7 +348,8 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         if outcome.error is not None or outcome.path is None:
             continue
         media_key = site.media_key(show.slug, episode.slug, outcome.path.suffix)
-        _place(out_dir, media_key, outcome.path, report)
+        media_stat = outcome.stat or os.stat(outcome.path)
+        _place(out_dir, media_key, outcome.path, report, media_stat)
         image_key, image_renditions = _place_image(
             out_dir, art.get(f"{show.slug}/{episode.slug}"), report, keep,
             partial(site.episode_image_key, show.slug, episode.slug), placed)
@@ -363,7 +369,7 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
         delivered.append(Delivered(
             episode=episode,
             media_key=media_key,
-            media_bytes=outcome.path.stat().st_size,
+            media_bytes=media_stat.st_size,
             media_type=site.media_type_of_suffix(outcome.path.suffix),
             duration=outcome.duration or episode.info.duration,
             image_key=image_key,
@@ -384,11 +390,14 @@ def _place_show(settings: Settings, out_dir: Path, show: Show, live: list[Episod
 def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: BuildReport) -> str | None:
     """The player's waveform: from a fresh encode, or (when missing) from the cache's record."""
     peaks = outcome.peaks
-    if not peaks and outcome.peaks_record is not None:
-        if (out_dir / key).exists():
+    if not peaks and outcome.peaks_recorded:
+        if os.path.exists(os.path.join(out_dir, key)):
             return key
+        record = outcome.peaks_record
+        if record is None:
+            return None
         try:
-            peaks = tuple(json.loads(outcome.peaks_record.read_text("utf-8")).get("peaks", ()))
+            peaks = tuple(json.loads(record.read_text("utf-8")).get("peaks", ()))
         except (OSError, ValueError):
             return None   # no waveform: the player works without one
     if not peaks:
@@ -399,15 +408,18 @@ def _place_peaks(out_dir: Path, key: str, outcome: DeliveryOutcome, report: Buil
 
 def _remove_stale(out_dir: Path, slug: str, keep: set[str], owned: set[str], report: BuildReport) -> None:
     """Delete a show's outputs that an earlier build made and this one did not (a removed
-    or drafted episode). Files no build recorded writing are never touched."""
-    for name in site.SHOW_FOLDERS:
-        folder = out_dir / name / slug
-        if not folder.is_dir():
-            continue
-        for entry in os.scandir(folder):
-            key = f"{name}/{slug}/{entry.name}"
-            if name == site.EMBED and not entry.name.endswith(".peaks.json"):
-                continue   # the player pages are the embed writer's to manage
-            if entry.is_file() and key in owned and key not in keep and not entry.name.startswith("."):
-                os.unlink(entry.path)
-                report.removed.append(key)
+    or drafted episode). Files no build recorded writing are never touched.
+
+    Only owned keys are candidates, so a rebuild that keeps everything looks at no folder
+    (listing them cost a no-op build of 10,000 episodes a twentieth of its time)."""
+    for key in sorted(owned - keep):
+        folder, _, rest = key.partition("/")
+        show, _, name = rest.partition("/")
+        if show != slug or folder not in site.SHOW_FOLDERS or not name or "/" in name or name.startswith("."):
+            continue   # another show's, or not a show folder's own file
+        if folder == site.EMBED and not name.endswith(".peaks.json"):
+            continue   # the player pages are the embed writer's to manage
+        path = os.path.join(out_dir, key)
+        if os.path.isfile(path):
+            os.unlink(path)
+            report.removed.append(key)

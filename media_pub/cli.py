@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 import media_pub
-from media_pub import config
+from media_pub import config, site
 from media_pub.errors import BuildFailedError, ExitStatus, MediaPubError
 from media_pub.model import Settings
 from media_pub.project import require_project
@@ -443,7 +443,7 @@ def serve(ctx: Context, port: int) -> None:
     say(f"Serving {settings.out_dir} at {server.url} (Ctrl-C to stop)")
     if (settings.out_dir / "index.html").is_file():
         say(f"Website: {server.url}")
-    shows = sorted(p.parent.name for p in (settings.out_dir / "embed").glob("*/index.html"))
+    shows = sorted(p.parent.name for p in (settings.out_dir / site.EMBED).glob("*/index.html"))
     if shows:
         say(f"Players: {server.url}embed/{shows[0]}/index.html")
     try:
@@ -584,11 +584,11 @@ class BytesBar:
         if self.bar is not None:
             self.bar.render_finish()
 
-    def __call__(self, sent: int, total: int) -> None:
+    def __call__(self, item: str, fraction: float) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Uploading", file=sys.stderr,
+            self.bar = click.progressbar(length=1000, label="Uploading", file=sys.stderr,
                                          show_pos=False, show_percent=True, width=30)
-        self.bar.update(sent - self.bar.pos)
+        self.bar.update(round(fraction * 1000) - self.bar.pos)
 
 
 @cli.command()

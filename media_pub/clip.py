@@ -17,7 +17,7 @@ from pathlib import Path
 from media_pub import site
 from media_pub.errors import ConfigError, MediaError
 from media_pub.media import audiogram, loudness
-from media_pub.media.ffmpeg import FractionProgress
+from media_pub.progress import FractionProgress
 from media_pub.model import Episode, Settings
 from media_pub.project.load import load_project
 from media_pub.transcribe import Cue, read_cues, split_lines

@@ -29,14 +29,11 @@ from media_pub.media import probe as metadata
 from media_pub.media import tags as tagging
 from media_pub.errors import EncodeError, FatalError, MediaError, MediaPubError
 from media_pub.model import Delivery, Loudness
+from media_pub.progress import Progress
 from media_pub.media.tags import DeliveryTags
 
 __all__ = ["DeliveryJob", "DeliveryOutcome", "DeliveryTags", "Progress", "cache_key",
            "deliver_episodes", "file_digest"]
-
-#: progress(job key, fraction done 0..1); the CLI draws it, the library never prints.
-#: Called on the thread that called deliver_episodes, never from a worker.
-Progress = Callable[[str, float], None]
 
 #: Bump when the encode recipe changes what it writes, so old cache entries are not reused.
 RECIPE = "1"
@@ -60,8 +57,14 @@ class DeliveryOutcome:
     loudness: Loudness | None = None  # of the delivered file
     normalization: str | None = None  # linear | dynamic | copy
     peaks: tuple[float, ...] = field(default=(), repr=False)  # 0..1 waveform for the player
-    peaks_record: Path | None = None  # where cached peaks can be read, when ``peaks`` is not loaded
+    peaks_recorded: bool = False      # the cache's record beside ``path`` holds the peaks (not loaded)
     error: MediaPubError | None = None
+    stat: os.stat_result | None = field(default=None, compare=False, repr=False)  # of ``path``, if just taken
+
+    @property
+    def peaks_record(self) -> Path | None:
+        """Where the cached peaks can be read, when ``peaks`` is not loaded."""
+        return self.path.with_suffix(".json") if self.peaks_recorded and self.path is not None else None
 
 
 def file_digest(path: Path) -> str:
@@ -164,10 +167,10 @@ def _pid_alive(pid: int) -> bool:
 
 def _remove_stale_parts(cache_dir: Path) -> None:
     """Temporary files left by a build that was killed outright (SIGKILL, power loss)."""
-    for path in cache_dir.glob(".*.part*"):
-        match = _PART.match(path.name)
+    for name in os.listdir(cache_dir):
+        match = _PART.match(name) if name.startswith(".") else None
         if match and not _pid_alive(int(match.group(1))):
-            path.unlink(missing_ok=True)
+            (cache_dir / name).unlink(missing_ok=True)
 
 
 def deliver_episodes(
@@ -189,6 +192,8 @@ def deliver_episodes(
         outcomes = deliver_episodes([DeliveryJob("show/ep1", src, Delivery(), DeliveryTags("Ep 1"))],
                                     settings.state_dir / "media", workers=2)
     """
+    if not jobs:
+        return []   # nothing to encode: a no-op build does not list the cache
     cache_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(cache_dir)
     events: queue.SimpleQueue[tuple[str, float]] = queue.SimpleQueue()

@@ -37,20 +37,22 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def place_file(source: Path, dest: Path) -> bool:
+def place_file(source: Path, dest: Path | str, source_stat: os.stat_result | None = None) -> bool:
     """Put a copy of ``source`` at ``dest``; False if it is already there unchanged.
 
     Always a copy (a reflink where the file system can share blocks, e.g. btrfs or XFS),
     never a hard link: anything that rewrites a built file in place (an editor, a sync
     tool) must not reach the volunteer's source recording or image through it.
+    ``source_stat``: the caller's fresh ``os.stat(source)``, if it has one.
     """
     try:
-        src_stat, dest_stat = source.stat(), dest.stat()
+        src_stat, dest_stat = source_stat or source.stat(), os.stat(dest)
         linked = src_stat.st_ino == dest_stat.st_ino and src_stat.st_dev == dest_stat.st_dev
         if not linked and src_stat.st_size == dest_stat.st_size and src_stat.st_mtime_ns == dest_stat.st_mtime_ns:
             return False
     except FileNotFoundError:
         pass
+    dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")

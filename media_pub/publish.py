@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from media_pub.errors import OutputError, StorageError
 from media_pub.locks import project_lock
 from media_pub.model import Settings
 from media_pub.site import Phase, cache_control, content_type, phase_of, show_of
+from media_pub.progress import UPLOAD, Progress
 from media_pub.plan import (
     Change,
     Entry,
@@ -39,9 +40,6 @@ from media_pub.storage import MANIFEST_KEY, Storage, Upload, default_owner, open
 
 log = logging.getLogger(__name__)
 FOREIGN = "not published by media-pub"
-
-# progress(bytes_sent, bytes_total), called as bytes go out (from one thread at a time).
-Progress = Callable[[int, int], None]
 
 
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, out: Path | None = None,
@@ -151,7 +149,7 @@ def _run(store: Storage, local: dict[str, LocalFile], the_plan: UploadPlan, prun
         with guard:
             sent += count
             if progress:
-                progress(sent, total)
+                progress(UPLOAD, sent / total if total else 1.0)
 
     failures: dict[str, str] = {}
     uploaded: list[str] = []

@@ -37,13 +37,13 @@ from media_pub.websub import notify_hubs
 from media_pub.checks.sources import check_sources, in_volunteer_terms
 from media_pub.checks import Finding, delivery_findings, gate_publish, has_errors, validate_outputs, validate_path
 from media_pub.checks.locate import in_project_terms
-from media_pub.deliver import Progress
 from media_pub.errors import BuildFailedError, FeedError
 from media_pub.model import BuiltShow, Settings, Show
 from media_pub.plan import scan
+from media_pub.progress import Progress
 from media_pub.project.load import load_project
 from media_pub.project.placeholders import base_url_placeholder, refuse_for_real_target
-from media_pub.publish import Progress as BytesProgress
+from media_pub import site
 from media_pub.site import phase_of
 from media_pub.state import AnnouncedFeeds
 from media_pub.report import Action, BuildReport, CheckReport, FeedLink, PublishReport, ReleaseReport
@@ -286,8 +286,9 @@ def _gate(settings: Settings, shows: tuple[str, ...], build_dir: Path, live: Pat
         if error.file and build_dir != live and Path(error.file).is_relative_to(build_dir):
             raise FeedError(error.message, live / Path(error.file).relative_to(build_dir), error.field) from None
         raise
-    feeds = len([p for p in (build_dir / "feeds").glob("*") if p.suffix in (".xml", ".json")
-                 and (not shows or p.stem in shows)]) if (build_dir / "feeds").is_dir() else 0
+    folder = build_dir / site.FEEDS
+    feeds = len([p for p in folder.glob("*") if p.suffix in (".xml", ".json")
+                 and (not shows or p.stem in shows)]) if folder.is_dir() else 0
     return CheckReport(tuple(findings), feeds)
 
 
@@ -295,7 +296,7 @@ def _gate(settings: Settings, shows: tuple[str, ...], build_dir: Path, live: Pat
 
 def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None = None, force: bool = False,
             dry_run: bool = False, prune: bool = False, jobs: int | None = None,
-            build_progress: Progress | None = None, upload_progress: BytesProgress | None = None,
+            build_progress: Progress | None = None, upload_progress: Progress | None = None,
             storage: Storage | None = None, now: datetime | None = None, clips: bool = False) -> ReleaseReport:
     """Build, refuse a failed build, gate on validation, then publish (or, dry, plan only).
 
@@ -321,7 +322,7 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
 
 def _release(settings: Settings, shows: tuple[str, ...], target: str | None, force: bool, dry_run: bool,
              prune: bool, jobs: int | None, build_progress: Progress | None,
-             upload_progress: BytesProgress | None, storage: Storage | None,
+             upload_progress: Progress | None, storage: Storage | None,
              now: datetime | None, clips: bool) -> ReleaseReport:
     refuse_for_real_target(settings, shows)   # example values never go live: before any build
     store = storage or open_target(settings, target)

@@ -15,6 +15,7 @@ check, not in a bucket. Nothing here does I/O.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
@@ -147,7 +148,11 @@ def url(base_url: str, key: str) -> str:
         >>> url("https://media.example.org/", "media/show/ep 1.mp3")
         'https://media.example.org/media/show/ep%201.mp3'
     """
-    return base_url + quote(key)
+    # A key of slug characters (nearly all: keys are made from slugs) is its own quoting.
+    return base_url + (key if _URL_SAFE.fullmatch(key) else quote(key))
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*")   # what quote() leaves as it is (RFC 3986 unreserved, and /)
 
 
 def key_of(base_url: str, address: str) -> str | None:

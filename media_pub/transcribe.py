@@ -35,11 +35,9 @@ from media_pub.fsutil import write_atomic
 from media_pub.media import speech
 from media_pub.media.speech import Word
 from media_pub.model import Chapter, Episode, Settings, Show
+from media_pub.progress import Progress
 from media_pub.project.load import Project, load_project
 from media_pub.project.writeback import chapters_array, write_back
-
-#: (episode key "show/episode", fraction of its audio done)
-Progress = Callable[[str, float], None]
 
 LINE_CHARS = 42          # Netflix English line length (STANDARDS 9.7)
 MAX_LINES = 2

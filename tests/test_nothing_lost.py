@@ -394,6 +394,7 @@ def test_build_removes_only_files_an_earlier_build_wrote(project: Path):
     """Issue 10, item 5: a volunteer's own files in the build directory survive the sweep."""
     make_episode(project, "demo", "later", title="Later", published="2026-01-03T09:00:00Z")
     assert CliRunner().invoke(cli, ["--project", str(project), "build"]).exit_code == 0
+    assert (project / "public/embed/demo/later.peaks.json").exists()
     mine = {project / "public/media/demo/notes.txt": b"my notes", project / "public/media/demo/raw.wav": b"RIFF",
             project / "public/about-us.html": b"<h1>about us</h1>", project / "public/embed/demo/custom.html": b"<p>"}
     for path, data in mine.items():
@@ -406,6 +407,7 @@ def test_build_removes_only_files_an_earlier_build_wrote(project: Path):
     assert result.exit_code == 0, result.stderr
     assert not (project / "public/media/demo/later.mp3").exists()       # ours, no longer built: removed
     assert not (project / "public/embed/demo/later.html").exists()
+    assert not (project / "public/embed/demo/later.peaks.json").exists()   # its waveform too
     assert (project / "public/media/demo/good.mp3").exists()
     for path, data in mine.items():
         assert path.read_bytes() == data

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from media_pub import config
+from media_pub import config, release
 from media_pub.build import build
 from media_pub.project.load import load_project
 from media_pub.state import BuildState, EpisodeCache
@@ -52,6 +54,22 @@ def test_cached_episodes_are_the_episodes_a_fresh_load_gives(project: Path):
     os.utime(sidecar, ns=(sidecar.stat().st_mtime_ns + 10**9,) * 2)
     edited = load_project(settings)
     assert [e.title for e in edited.episodes["demo"]] == ["Second, retitled", "First: ünïcode & <marks>"]
+
+
+@pytest.mark.slow
+def test_a_second_command_line_build_of_public_renders_and_records_nothing(project: Path):
+    """`media-pub build` builds public/ in a staging copy and swaps it in. The copy stands
+    for public/: a rebuild with nothing changed finds the feeds and players as they were,
+    and leaves the build state untouched (it once recorded, and re-rendered, every time)."""
+    settings = config.load(project, {})
+    assert release.is_in_place(settings)
+    command = [sys.executable, "-m", "media_pub", "--project", str(project), "build"]
+    subprocess.run(command, check=True, capture_output=True)
+    record = settings.state_dir / "build.json"
+    before = record.stat().st_mtime_ns, record.read_bytes()
+    again = subprocess.run(command, check=True, capture_output=True, text=True)   # another process
+    assert "0 encoded, 2 cached" in again.stderr and "0 file(s) written, 0 removed" in again.stderr
+    assert (record.stat().st_mtime_ns, record.read_bytes()) == before
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media_pub.media import ffmpeg
+from media_pub.progress import FractionProgress
 
 FPS = 25
 FONT = "DejaVu Sans"
@@ -76,7 +77,7 @@ def _graph(shape: Shape, has_art: bool, gain_chain: str, has_captions: bool) -> 
 
 def render(audio: Path, out: Path, *, start: float, duration: float, shape: Shape, title: str,
            image: Path | None, captions_srt: str | None, gain_chain: str,
-           progress: ffmpeg.FractionProgress | None = None) -> None:
+           progress: FractionProgress | None = None) -> None:
     """Render ``duration`` seconds of ``audio`` from ``start`` as an audiogram MP4 at ``out``.
 
     ``gain_chain`` is the audio filter that brings the excerpt to the show's loudness;

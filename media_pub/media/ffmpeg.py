@@ -22,12 +22,10 @@ from pathlib import Path
 
 from media_pub.errors import EncodeError, FatalError, MediaError
 from media_pub.model import VideoInfo
+from media_pub.progress import FractionProgress
 
 #: Environment variable naming the ffmpeg binary to use instead of imageio-ffmpeg's.
 FFMPEG_ENV = "MEDIA_PUB_FFMPEG"
-
-#: fraction done, 0..1
-FractionProgress = Callable[[float], None]
 
 _TAIL = 200   # log lines kept per run: enough for an ebur128 summary, bounded for hours of media
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from media_pub.media.ffmpeg import FractionProgress
+from media_pub.progress import FractionProgress
 from media_pub.errors import EncodeError, MediaError
 from media_pub.media import ffmpeg
 from media_pub.model import Delivery, DeliveryFormat, Loudness

@@ -17,6 +17,7 @@ from typing import Any
 
 from media_pub.errors import MediaError
 from media_pub.media import ffmpeg
+from media_pub.progress import FractionProgress
 
 RATE = 8000           # Hz: enough to tell speech from silence
 STEP_MS = 10
@@ -34,7 +35,7 @@ def _pydub() -> tuple[Any, Any]:
 
 
 def long_pauses(path: Path, *, min_seconds: float, duration: float | None = None,
-                progress: ffmpeg.FractionProgress | None = None) -> list[tuple[float, float]]:
+                progress: FractionProgress | None = None) -> list[tuple[float, float]]:
     """(start, end) in seconds of every pause of at least ``min_seconds`` in ``path``.
 
     Example: ``long_pauses(Path("ep.mp3"), min_seconds=2.0)`` -> ``[(12.31, 15.02)]``

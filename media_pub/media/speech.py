@@ -36,6 +36,7 @@ from typing import Any
 
 from media_pub.errors import ConfigError, FatalError, MediaError
 from media_pub.media import ffmpeg
+from media_pub.progress import FractionProgress
 
 #: What to run when the recogniser is missing (SPEC 5.4: the message says exactly this).
 INSTALL_COMMAND = "pip install 'media-pub[transcribe]'"
@@ -51,9 +52,6 @@ MIN_SECONDS = 1.0
 #: 862 MB at 8), while on 2 CPU cores a batch of 2 saved only 5-10 % of the CPU time
 #: (22 s against 23-26 s) and no wall time that the noise did not hide: one at a time.
 BATCH_SIZE = 1
-
-#: fraction of the audio done, 0..1
-FractionProgress = Callable[[float], None]
 
 
 @dataclass(frozen=True)

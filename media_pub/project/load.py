@@ -87,6 +87,9 @@ def require_project(folder: Path) -> Path:
     return folder
 
 
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def slugify(stem: str) -> str:
     """File stem -> lower-case ASCII letters, digits and hyphens.
 
@@ -94,6 +97,8 @@ def slugify(stem: str) -> str:
         >>> slugify("Épisode 1: Ça va")
         'episode-1-ca-va'
     """
+    if _SLUG.fullmatch(stem):
+        return stem   # already a slug, as most file names are
     ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
@@ -609,6 +614,18 @@ def load_episode(project: Path, show: Show, path: Path, probe: Callable[[Path], 
     return episode
 
 
+def _toml_files(folder: Path) -> list[Path]:
+    """The ``*.toml`` files of ``folder`` (none if it is not a folder), in name order.
+
+    Names first, then one Path each: at 10,000 episodes ``Path.glob`` cost a sixth of a
+    no-op build."""
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".toml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [folder / name for name in names]
+
+
 def _unique_slugs(paths: list[Path], what: str) -> None:
     seen: dict[str, Path] = {}
     for path in paths:
@@ -660,7 +677,7 @@ def untracked_media(project: Project) -> dict[str, tuple[Path, ...]]:
         # Path text first: at 10,000 episodes, resolve() of every recording took most
         # of a no-op build.
         for name in os.listdir(folder):
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
+            if name.startswith(".") or not name.lower().endswith(MEDIA_EXTENSIONS):
                 continue
             path = os.path.join(folder, name)
             if path in as_named:
@@ -706,7 +723,7 @@ def load_project(settings: Settings, shows: Iterable[str] = (), probe_cache: Pro
             continue
         show = load_show(root, path)
         folder = episodes_dir / path.stem
-        sidecars = sorted(folder.glob("*.toml"), key=str) if folder.is_dir() else []
+        sidecars = _toml_files(folder)
         _unique_slugs(sidecars, "episode")
         show_stat = os.stat(path)
         show_stamp: Stamp = (str(path), show_stat.st_size, show_stat.st_mtime_ns)
