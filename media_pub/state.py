@@ -12,6 +12,9 @@ when something changed. A missing, damaged, foreign or older-version file reads 
                      none of their files changed.
 - ``hashes.json``    :class:`HashCache`: sha256 per build file, for publish's plan.
 - ``published.json`` :class:`PublishedRecord`: what the last publish put where (``status``).
+- ``transcripts/``   :class:`TranscriptCache`: each timed transcript's three delivered
+                     formats, one file per source content (like the encode and art caches
+                     beside it: an entry is never wrong, only unused).
 
 Everything but ownership is a cache or a hint, rebuilt by the next build or publish; a lost
 ``build.json`` loses ownership too, and then the sweep owns (and deletes) nothing.
