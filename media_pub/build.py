@@ -35,7 +35,7 @@ from media_pub.outputs.notes import notes_text
 from media_pub.locks import project_lock
 from media_pub.project.load import Project, load_project, require_project, untracked_media
 from media_pub.report import BuildReport, BuildWarning
-from media_pub.state import BuildState, DeliveryRecord
+from media_pub.state import BuildState, DeliveryRecord, TranscriptCache
 from media_pub.storage.targets import check_output_folder
 from media_pub.transcribe import auto_transcribe
 
@@ -121,7 +121,7 @@ def _build(settings: Settings, shows: Iterable[str], out: Path | None, jobs: int
     # Artwork first: a source that cannot be delivered stops the build before any output,
     # and the delivered images are what the media files embed as cover art.
     art = _deliver_artwork(settings, plans, report)
-    texts = _deliver_transcripts(plans)
+    texts = _deliver_transcripts(plans, TranscriptCache(settings.state_dir))
     outcomes: dict[str, DeliveryOutcome] = {}
     pending: list[tuple[DeliveryJob, str]] = []
     for show, live in plans:
@@ -228,17 +228,27 @@ def _deliver_artwork(settings: Settings, plans: list[tuple[Show, list[Episode]]]
     return art
 
 
-def _deliver_transcripts(plans: list[tuple[Show, list[Episode]]]) -> dict[str, dict[str, bytes]]:
+def _deliver_transcripts(plans: list[tuple[Show, list[Episode]]],
+                         cache: TranscriptCache) -> dict[str, dict[str, bytes]]:
     """Each live episode's delivered transcript files (key show/episode -> extension -> bytes):
-    VTT first, then SRT and JSON, from any timed source (SPEC 5.4); read before any output."""
+    VTT first, then SRT and JSON, from any timed source (SPEC 5.4); read before any output.
+    Timed conversions are cached by the source's content."""
     texts: dict[str, dict[str, bytes]] = {}
     for show, live in plans:
         for episode in live:
             if episode.transcript is None:
                 continue
             source = episode.transcript
+            suffix = source.suffix.lower()
             try:
-                texts[f"{show.slug}/{episode.slug}"] = transcripts.deliver(source.read_bytes(), source.suffix.lower())
+                data = source.read_bytes()
+                key = TranscriptCache.key(data, suffix, transcripts.RECIPE)
+                delivered = cache.get(key) if suffix in transcripts.TIMED else None
+                if delivered is None:
+                    delivered = transcripts.deliver(data, suffix)
+                    if suffix in transcripts.TIMED:
+                        cache.put(key, delivered)
+                texts[f"{show.slug}/{episode.slug}"] = delivered
             except OSError as error:
                 raise ConfigError(f"cannot read {source.name}: {error.strerror or error}", episode.path,
                                   "transcript") from None

@@ -141,7 +141,9 @@ def _swap_in(staging: Staging) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-_NOT_STATE = ("cache",)   # the content-addressed encode cache: entries are never wrong, only unused
+# The content-addressed caches (encodes, artwork, transcripts): entries are never wrong, only
+# unused, and reading them all to put back would cost a copy of every image and transcript.
+_NOT_STATE = ("cache", "art", "transcripts")
 
 
 def _state_files(settings: Settings) -> dict[Path, bytes]:

@@ -12,6 +12,9 @@ when something changed. A missing, damaged, foreign or older-version file reads 
                      none of their files changed.
 - ``hashes.json``    :class:`HashCache`: sha256 per build file, for publish's plan.
 - ``published.json`` :class:`PublishedRecord`: what the last publish put where (``status``).
+- ``transcripts/``   :class:`TranscriptCache`: each timed transcript's three delivered
+                     formats, one file per source content (like the encode and art caches
+                     beside it: an entry is never wrong, only unused).
 
 Everything but ownership is a cache or a hint, rebuilt by the next build or publish; a lost
 ``build.json`` loses ownership too, and then the sweep owns (and deletes) nothing.
@@ -41,7 +44,7 @@ from media_pub.fsutil import file_sha256, write_atomic
 from media_pub.media import probe as media_probe
 from media_pub.model import Episode, Loudness, MediaInfo, Show
 
-__all__ = ["AnnouncedFeeds", "BuildState", "DeliveryRecord", "EpisodeCache", "HashCache", "Paths",
+__all__ = ["AnnouncedFeeds", "BuildState", "DeliveryRecord", "EpisodeCache", "HashCache", "Paths", "TranscriptCache",
            "ProbeCache", "PublishedRecord", "StateFile", "Stamp"]
 
 #: The size and mtime of every file an episode was made from (show file, sidecar, media,
@@ -475,6 +478,36 @@ class EpisodeCache(StateFile):
             self.entries[str(episode.path)] = [list(stamp), paths, encoder(Episode)(episode)]
             self.dirty = True
         return stamp
+
+
+class TranscriptCache:
+    """Delivered transcripts (the three timed formats) by the source's content: converting an
+    hour's transcript takes about 0.2 s, which a rebuild of a transcribed catalogue paid
+    for every episode every time. One JSON file per source under ``transcripts/``,
+    written atomically; like the encode cache, an entry is never wrong, only unused."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.folder = state_dir / "transcripts"
+
+    @staticmethod
+    def key(data: bytes, suffix: str, recipe: str) -> str:
+        return hashlib.sha256(b"%s|%s|%s|" % (suffix.encode(), recipe.encode(),
+                                              media_pub.__version__.encode()) + data).hexdigest()
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        try:
+            files = json.loads((self.folder / f"{key}.json").read_bytes())
+            return {ext: text.encode("utf-8") for ext, text in files.items()}
+        except (OSError, ValueError, AttributeError, RecursionError):
+            return None   # missing or damaged: converted again
+
+    def put(self, key: str, files: Mapping[str, bytes]) -> None:
+        """Keep ``files`` (UTF-8 texts by extension); any other bytes are not cached."""
+        try:
+            texts = {ext: data.decode("utf-8") for ext, data in files.items()}
+        except UnicodeDecodeError:
+            return
+        write_atomic(self.folder / f"{key}.json", json.dumps(texts, ensure_ascii=False).encode("utf-8"))
 
 
 class HashCache(StateFile):

@@ -126,3 +126,26 @@ def test_episode_cache_is_not_reused_across_model_shapes(project: Path):
     stored["version"] = stored["version"].replace('"title"', '"name"')    # another model's shape
     file.write_text(json.dumps(stored), "utf-8")
     assert EpisodeCache(settings.state_dir).entries == {}
+
+
+@pytest.mark.slow
+def test_a_transcript_is_converted_once_and_an_edit_or_a_damaged_cache_still_delivers(project: Path):
+    """The three delivered formats are cached by the source's content: an unchanged
+    transcript is not converted again, an edited one is, and a damaged entry is ignored."""
+    settings = config.load(project, {})
+    assert not build(settings).failed
+    srt = project / "public/transcripts/demo/001-first.srt"
+    delivered = srt.read_bytes()
+    assert b"Hello" in delivered
+    entries = list((settings.state_dir / "transcripts").iterdir())
+    assert len(entries) == 1
+
+    entries[0].write_text('{".srt": "1\\n00:00:00,000 --> 00:00:01,000\\nNot what the source says\\n"', "utf-8")
+    assert not build(settings).failed
+    assert srt.read_bytes() == delivered
+
+    source = project / "episodes/demo/notes.vtt"
+    source.write_text(source.read_text("utf-8").replace("Hello", "Hello again"), "utf-8")
+    assert not build(settings).failed
+    assert b"Hello again" in srt.read_bytes()
+    assert len(list((settings.state_dir / "transcripts").iterdir())) == 2

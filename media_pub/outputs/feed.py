@@ -1,10 +1,13 @@
 """Podcast feeds: RSS 2.0 with the itunes and podcast (Podcasting 2.0) namespaces, and JSON Feed 1.1.
 
-The only module that imports feedgen. feedgen writes the RSS core and most itunes tags;
-two registered extensions add what it lacks or gets wrong for today's directories:
-itunes:explicit as true/false (feedgen writes yes/no), itunes:duration as whole
-seconds, itunes:category from Apple's current list, HTML notes in CDATA, and the
-podcast: tags (guid, locked, medium, person, season, episode, chapters, transcript).
+The only module that imports feedgen. feedgen writes the RSS core and the channel's
+itunes tags; two registered extensions add what it lacks or gets wrong for today's
+directories: itunes:explicit as true/false (feedgen writes yes/no), itunes:duration as
+whole seconds, itunes:category from Apple's current list, HTML notes in CDATA, and the
+podcast: tags (guid, locked, medium, person, season, episode, chapters, transcript). The
+item extension also writes the item's pubDate and itunes author, season, episode and
+episodeType, in feedgen's form and order: through feedgen they cost a 10,000-item feed
+a tenth more time than feedgen alone (see :func:`rfc2822`).
 """
 
 from __future__ import annotations
@@ -219,8 +222,8 @@ def rfc2822(moment: datetime) -> str:
     as UTC), in English whatever the locale.
 
     The items' pubDate. feedgen's own formatter switches the whole process's locale
-    around each strftime (three setlocale calls an item, not thread-safe), and with
-    email.utils it was a tenth of writing a 10,000-item feed.
+    around each strftime (three setlocale calls an item, and not thread-safe); it, like
+    email.utils.format_datetime, takes about 9 us a date, this under 2.
     """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

@@ -26,6 +26,8 @@ import webvtt
 from media_pub.outputs.notes import sanitise_html
 
 TIMED = (".vtt", ".srt", ".json")
+#: Bump when a reader or writer changes what it makes, so earlier cached deliveries are not reused.
+RECIPE = "1"
 LINE = 42                 # characters per caption line (Netflix; STANDARDS 9.4)
 MAX_CUE_CHARS = 2 * LINE  # when grouping word-level JSON segments into cues
 MAX_CUE_SECONDS = 7.0
