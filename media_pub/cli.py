@@ -445,7 +445,7 @@ def serve(ctx: Context, port: int) -> None:
         say(f"Website: {server.url}")
     shows = sorted(p.parent.name for p in (settings.out_dir / site.EMBED).glob("*/index.html"))
     if shows:
-        say(f"Players: {server.url}embed/{shows[0]}/index.html")
+        say(f"Players: {server.url}{site.show_page_key(shows[0])}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
