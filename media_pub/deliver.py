@@ -28,6 +28,7 @@ from media_pub.media import ffmpeg
 from media_pub.media import probe as metadata
 from media_pub.media import tags as tagging
 from media_pub.errors import EncodeError, FatalError, MediaError, MediaPubError
+from media_pub.fsutil import pid_alive
 from media_pub.model import Delivery, Loudness
 from media_pub.progress import Progress
 from media_pub.media.tags import DeliveryTags
@@ -155,21 +156,11 @@ def _deliver(job: DeliveryJob, cache_dir: Path, report: Callable[[float], None])
                            peaks=result.peaks)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_stale_parts(cache_dir: Path) -> None:
     """Temporary files left by a build that was killed outright (SIGKILL, power loss)."""
     for name in os.listdir(cache_dir):
         match = _PART.match(name) if name.startswith(".") else None
-        if match and not _pid_alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             (cache_dir / name).unlink(missing_ok=True)
 
 

@@ -8,12 +8,84 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
+import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from media_pub.errors import ConfigError, MediaPubError, OutputError
+
+
+# --- media-pub's own temporary files -------------------------------------------------------
+
+_TEMP_MARK = ".media-pub-"
+
+
+def temp_beside(dest: Path, suffix: str = ".tmp") -> Path:
+    """A new empty file beside ``dest`` that is media-pub's alone, for writing ``dest`` whole.
+
+    Created exclusively (``O_EXCL``), so no one else's file can be behind the name, with the
+    mode a plain open() gives (the umask's, not mkstemp's owner-only 0600, which a web
+    server could not read), and named ``.<name>.media-pub-<pid>-<random><suffix>``: a
+    temp file a killed run left can be told from anyone else's and removed once its
+    process is gone (:func:`remove_dead_temps`). Deleting it deletes only what media-pub made.
+    """
+    while True:
+        path = dest.with_name(f".{dest.name}{_TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this PID runs on this machine (one we may not signal counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_temps(folder: Path, names: Iterable[str]) -> int:
+    """Remove the temp files of ``names`` in ``folder`` (:func:`temp_beside`) whose media-pub
+    process is gone; any other file, and a running process's temp file, stays. Returns how
+    many went. The folder is listed once, however many names."""
+    wanted = set(names)
+    try:
+        entries = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    removed = 0
+    for entry in entries:
+        match = _TEMP.fullmatch(entry)
+        if match and match["name"] in wanted and not pid_alive(int(match["pid"])):
+            (folder / entry).unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+_TEMP = re.compile(r"\.(?P<name>.+)" + re.escape(_TEMP_MARK) + r"(?P<pid>\d+)-[a-z0-9_]+\.[A-Za-z0-9.]+")
+
+
+def _replace_with(dest: Path, fill: Callable[[Path], object]) -> None:
+    """Make ``dest`` whole in one rename: ``fill`` writes a temp file beside it."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_beside(dest)
+        try:
+            fill(tmp)
+            os.replace(tmp, dest)   # also replaces a hard link left by an older build with a copy
+        finally:
+            tmp.unlink(missing_ok=True)   # ours alone (temp_beside); gone already after the rename
+    except OSError as problem:
+        raise OutputError(_write_problem(problem), dest) from None
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -23,17 +95,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with tmp.open("wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    except OSError as problem:
-        raise OutputError(_write_problem(problem), path) from None
+    _replace_with(path, lambda tmp: tmp.write_bytes(data))
     return True
 
 
@@ -52,17 +114,7 @@ def place_file(source: Path, dest: Path | str, source_stat: os.stat_result | Non
             return False
     except FileNotFoundError:
         pass
-    dest = Path(dest)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        try:
-            _copy(source, tmp)
-            os.replace(tmp, dest)   # replaces a hard link left by an older build with a copy
-        finally:
-            tmp.unlink(missing_ok=True)
-    except OSError as problem:
-        raise OutputError(_write_problem(problem), dest) from None
+    _replace_with(Path(dest), lambda tmp: _copy(source, tmp))
     return True
 
 

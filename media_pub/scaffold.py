@@ -13,6 +13,7 @@ from pathlib import Path
 import tomlkit
 
 from media_pub.errors import ConfigError, EncodeError
+from media_pub.fsutil import temp_beside
 from media_pub.media import ffmpeg
 from media_pub.media.probe import probe
 from media_pub.model import DEFAULT_DELIVERY, Settings
@@ -252,7 +253,10 @@ def add_episode(settings: Settings, show: str, file: Path, *, title: str | None 
         document.add(tomlkit.nl())
         for line in text.splitlines():
             document.add(tomlkit.comment(line))
-    tmp = sidecar.with_name(f".{sidecar.name}.tmp")
-    tmp.write_text(tomlkit.dumps(document), "utf-8")
-    tmp.replace(sidecar)
+    tmp = temp_beside(sidecar)   # never a name of the volunteer's own
+    try:
+        tmp.write_text(tomlkit.dumps(document), "utf-8")
+        tmp.replace(sidecar)
+    finally:
+        tmp.unlink(missing_ok=True)
     return Added(sidecar, tuple(warnings))

@@ -428,3 +428,86 @@ def test_built_files_are_copies_never_links_to_sources(project: Path):
     with built.open("r+b") as handle:           # an editor or sync tool rewriting in place
         handle.write(b"\0" * 16)
     assert source.read_bytes() == original
+
+
+# --- media-pub's temporary files: it deletes only its own ------------------------------------
+
+def _dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    probe = subprocess.Popen([sys.executable, "-c", "pass"])
+    probe.wait()
+    return probe.pid
+
+
+def test_a_failed_write_deletes_its_own_temp_file_and_nothing_beside_it(tmp_path: Path):
+    """Every output, sidecar write-back and upload writes a temp file beside its target and
+    renames it: when that fails, the temp file goes, and files named like one stay."""
+    from media_pub.errors import OutputError
+    from media_pub.fsutil import place_file, write_atomic
+
+    folder = tmp_path / "feeds"
+    (folder / "demo.xml").mkdir(parents=True)               # a folder where the file should go
+    (folder / "demo.xml" / "keep.txt").write_text("mine")
+    theirs = {name: f"the volunteer's {name}".encode() for name in (
+        ".demo.xml.tmp", f".demo.xml.{os.getpid()}.tmp", f".demo.xml.media-pub-{os.getpid()}-notes.txt")}
+    for name, data in theirs.items():
+        (folder / name).write_bytes(data)
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"media")
+    before = source_snapshot(tmp_path)
+
+    with pytest.raises(OutputError):
+        write_atomic(folder / "demo.xml", b"<rss/>")
+    with pytest.raises(OutputError):
+        place_file(source, folder / "demo.xml")
+
+    assert source_snapshot(tmp_path) == before                # nothing added, nothing lost
+    assert {name: (folder / name).read_bytes() for name in theirs} == theirs
+
+
+def test_publish_to_a_folder_removes_only_temp_files_of_media_pub_runs_that_died(project: Path, tmp_path: Path):
+    """A killed publish leaves ``.<name>.media-pub-<pid>-*.tmp`` beside a key; the next one
+    removes those of dead processes only: a running one's, and anyone else's file, stay."""
+    site = tmp_path / "site"
+    folder = site / "media/demo"
+    folder.mkdir(parents=True)
+    dead, alive = _dead_pid(), os.getpid()
+    left = folder / f".good.mp3.media-pub-{dead}-0a1b2c3d.tmp"
+    stay = {name: b"not ours to delete" for name in (
+        f".good.mp3.media-pub-{alive}-0a1b2c3d.tmp",     # a run that is still going
+        ".good.mp3.abc123.tmp", ".good.mp3.backup.tmp",  # named like temp files, but not ours
+        f".other.mp3.media-pub-{dead}-0a1b2c3d.tmp")}    # beside no key of this publish
+    left.write_bytes(b"half an upload")
+    for name, data in stay.items():
+        (folder / name).write_bytes(data)
+
+    result = CliRunner().invoke(cli, ["--project", str(project), "publish", "--to", str(site)])
+
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "good.mp3").is_file() and not left.exists()
+    assert {name: (folder / name).read_bytes() for name in stay} == stay
+
+
+def test_a_build_removes_only_encode_parts_of_builds_that_died(tmp_path: Path):
+    """The encode cache's part files name the PID that writes them; a new encode clears those
+    of dead processes, and leaves a running build's and any other file alone."""
+    from media_pub.deliver import DeliveryJob, DeliveryTags, deliver_episodes
+    from media_pub.model import Delivery
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    key = "0" * 64
+    left = cache / f".{key}.{_dead_pid()}.1.part.mp3"
+    stay = {name: b"not ours to delete" for name in (
+        f".{key}.{os.getpid()}.1.part.mp3",   # a build that is still encoding
+        ".notes.part.mp3", "readme.txt", f".{key[:63]}.1.1.part.mp3")}
+    left.write_bytes(b"half an encode")
+    for name, data in stay.items():
+        (cache / name).write_bytes(data)
+    source = make_audio(tmp_path / "ep.wav", 1.5)
+
+    [outcome] = deliver_episodes([DeliveryJob("demo/ep", source, Delivery(), DeliveryTags("Ep"))], cache)
+
+    assert outcome.error is None and outcome.path is not None and outcome.path.is_file()
+    assert not left.exists()
+    assert {name: (cache / name).read_bytes() for name in stay} == stay

@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from media_pub.fsutil import temp_beside
 from media_pub.media import ffmpeg
 from media_pub.progress import FractionProgress
 
@@ -85,7 +86,7 @@ def render(audio: Path, out: Path, *, start: float, duration: float, shape: Shap
     at ``out`` only when it is complete (a temporary name, then a rename).
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(f".{out.name}.{os.getpid()}.part.mp4")
+    part = temp_beside(out, ".part.mp4")   # ours alone: deleting it on failure deletes only what ffmpeg wrote
     with tempfile.TemporaryDirectory(prefix="media-pub-clip-") as tmp:
         folder = Path(tmp)
         chars = shape.title[3]

@@ -19,6 +19,7 @@ from pathlib import Path
 import tomlkit
 
 from media_pub.errors import ConfigError
+from media_pub.fsutil import temp_beside
 from media_pub.model import Chapter, Episode, Show
 from media_pub.outputs.ids import podcast_guid
 
@@ -42,10 +43,13 @@ def write_back(path: Path, key: str, value: str | tomlkit.items.Item) -> None:
         text = tomlkit.dumps(document)
     else:
         text = _before_first_table(tomlkit.dumps(document), key, value, path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, "utf-8")
-    os.chmod(tmp, path.stat().st_mode & 0o777)
-    os.replace(tmp, path)
+    tmp = temp_beside(path)   # beside the volunteer's file: ours alone, and gone whatever happens
+    try:
+        tmp.write_text(text, "utf-8")
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def chapter_start(seconds: float) -> str:

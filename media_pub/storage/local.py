@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import fcntl
-import glob
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from media_pub.errors import StorageError
+from media_pub.fsutil import remove_dead_temps, temp_beside
 from media_pub.storage.base import LOCK_KEY, BytesCallback, RemoteObject, Upload
 
 _CHUNK = 1 << 20
@@ -68,15 +67,14 @@ class LocalStorage:
     def _write(self, key: str, write: Callable[[IO[bytes]], object]) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                             delete=False)
+        part = temp_beside(target)
         try:
-            with handle:
+            with part.open("wb") as handle:
                 write(handle)
-            os.chmod(handle.name, 0o644)
-            os.replace(handle.name, target)
+            os.chmod(part, 0o644)
+            os.replace(part, target)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            part.unlink(missing_ok=True)   # ours alone (temp_beside)
             raise
 
     def put_bytes(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:
@@ -124,14 +122,13 @@ class LocalStorage:
         return failures
 
     def abort_stale_uploads(self, keys: Collection[str]) -> int:
-        """Remove the temp files (``.<name>.*.tmp``) a killed publish left beside ``keys``."""
-        removed = 0
+        """Remove the temp files a killed publish left beside ``keys`` (fsutil.temp_beside: named
+        by media-pub, with the PID of a process that is gone); nobody else's file is touched."""
+        by_folder: dict[Path, set[str]] = {}
         for key in keys:
             target = self._path(key)
-            for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp") if target.parent.is_dir() else ():
-                leftover.unlink(missing_ok=True)
-                removed += 1
-        return removed
+            by_folder.setdefault(target.parent, set()).add(target.name)
+        return sum(remove_dead_temps(folder, names) for folder, names in by_folder.items())
 
     @contextmanager
     def lock(self, owner: str) -> Iterator[None]:
