@@ -308,8 +308,8 @@ def publish(settings: Settings, shows: Iterable[str] = (), *, target: str | None
     ``clips`` also uploads the clips of ``media-pub clip`` (publish.publish).
 
     Example:
-        >>> publish(settings, target="s3://media/site", dry_run=True).publish.uploaded
-        ('media/show/ep.mp3', 'feeds/show.xml', ...)
+        >>> report = publish(settings, target="s3://media/site", dry_run=True)
+        >>> report.publish.uploaded   # site.py's keys: the media first, the feeds after
     """
     shows = tuple(shows)
     if target:

@@ -17,7 +17,8 @@ from media_pub.fsutil import temp_beside
 from media_pub.media import ffmpeg
 from media_pub.media.probe import probe
 from media_pub.model import DEFAULT_DELIVERY, Settings
-from media_pub.project.load import EPISODES_DIR, FEEDS_DIR, load_show, parse_datetime, slugify, tag_datetime
+from media_pub.project.load import (ARTWORK_DIR, EPISODES_DIR, FEEDS_DIR, load_show, parse_datetime, slugify,
+                                    tag_datetime)
 from media_pub.project.writeback import chapters_array
 
 SITE_TOML = """\
@@ -46,7 +47,7 @@ categories = ["Society & Culture"]
 explicit = false
 type = "episodic"               # or "serial" (numbered, oldest first)
 medium = "podcast"              # "video" for a video series
-artwork = "art/{slug}.jpg"{art_pad}# square JPEG or PNG, 1400-3000 px
+artwork = "{artwork}"{art_pad}# square JPEG or PNG, 1400-3000 px
 # link = "https://..."          # the show's web page
 
 [delivery]
@@ -124,7 +125,7 @@ def scaffold(target: Path, identity: Identity = Identity()) -> list[Path]:
         target / FEEDS_DIR / f"{slug}.toml": SHOW_TOML.format(
             slug=slug, title=_toml(title), email=_toml(email),
             email_note="" if identity.email else "   # an example: write one someone reads",
-            art_pad=" " * max(1, 14 - len(slug)),
+            artwork=f"{ARTWORK_DIR}/{slug}.jpg", art_pad=" " * max(1, 14 - len(slug)),
             loudness=DEFAULT_DELIVERY.loudness, true_peak=DEFAULT_DELIVERY.true_peak,
             bitrate=_toml(DEFAULT_DELIVERY.bitrate)),
         target / EPISODES_DIR / slug / "welcome.toml": EPISODE_TOML.format(
@@ -132,7 +133,7 @@ def scaffold(target: Path, identity: Identity = Identity()) -> list[Path]:
         target / ".gitignore": "/public/\n/.media-pub/\n",
     }
     media = target / EPISODES_DIR / slug / "welcome.mp3"
-    artwork = target / FEEDS_DIR / "art" / f"{slug}.jpg"
+    artwork = target / FEEDS_DIR / ARTWORK_DIR / f"{slug}.jpg"
     existing = [p for p in [*files, media, artwork] if p.exists()]
     if existing:
         raise ConfigError("already exists; init never overwrites a file", existing[0])

@@ -17,6 +17,7 @@ from pathlib import Path
 from media_pub.checks.finding import Finding
 from media_pub.checks.tables import APPLE_CATEGORIES
 from media_pub.model import BuiltShow
+from media_pub.project.load import ARTWORK_DIR
 
 # RSS element (first step below channel or item) -> TOML key.
 CHANNEL_KEYS = {
@@ -47,7 +48,7 @@ TOML_FIXES = {
     "apple.explicit": "write explicit = false (or true)",
     "apple.owner.email": 'write owner = { name = "...", email = "..." } with an address someone reads',
     "apple.language": 'write language = "en-GB" (an ISO 639 code, optionally with a region)',
-    "apple.image": 'write artwork = "art/<show>.jpg": a square JPEG or PNG, 3000 px',
+    "apple.image": f'write artwork = "{ARTWORK_DIR}/<show>.jpg": a square JPEG or PNG, 3000 px',
     "apple.author": 'write author = "..." with the person, group or network behind the show',
     "apple.serial.episode": "write episode = N (a serial show numbers every full episode)",
     "apple.episode": "write episode = 1, 2, 3...",

@@ -120,7 +120,7 @@ def show_listing(show: ShowView, episodes: list[EpisodeView]) -> list[EpisodeVie
 
 
 def _write_index(writer: PageWriter, shows: list[dict[str, Any]], generated: datetime) -> None:
-    """embed/index.json: these shows, plus the shows of the previous index this build did
+    """The embed index (``site.INDEX_KEY``): these shows, plus the shows of the previous index this build did
     not touch (``build SHOW`` builds one show) whose feed is still there. Rewritten only when
     something besides ``generated`` changed, so a rebuild uploads nothing."""
     path = writer.root / site.INDEX_KEY

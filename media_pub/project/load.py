@@ -52,6 +52,9 @@ from media_pub.state import EpisodeCache, ProbeCache, Stamp
 
 FEEDS_DIR = "feeds"
 EPISODES_DIR = "episodes"
+#: Where ``init`` puts a show's artwork in the project, beside the show files: feeds/art/
+#: (a source folder; the build's own art/ keys are site.py's).
+ARTWORK_DIR = "art"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".html", ".json")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
