@@ -7,15 +7,14 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from project_factory import copy_project, make_episode, make_show, write_site
+from terminal import read_terminal
 
 from media_pub.cli import cli
 
@@ -89,23 +88,10 @@ def test_the_progress_line_knows_its_total_from_the_start(project: Path):
     process = subprocess.Popen(command("--project", str(project), "build", "--jobs", "1"), stdin=subprocess.DEVNULL,
                                stdout=secondary, stderr=secondary, env=env())
     os.close(secondary)
-    output = b""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 1.0)
-        if ready:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:      # the terminal closed: the process is done
-                break
-            if not chunk:
-                break
-            output += chunk
-        elif process.poll() is not None:
-            break
+    output = read_terminal(main, process, 180)
     os.close(main)
-    assert process.wait(timeout=60) == 0, output.decode(errors="replace")
-    counters = re.findall(r"\[(\d+)/(\d+)\] demo/", output.decode(errors="replace"))
+    assert process.wait(timeout=60) == 0, output
+    counters = re.findall(r"\[(\d+)/(\d+)\] demo/", output)
     assert counters, output
     assert {total for _, total in counters} == {"4"}
     assert counters[-1][0] in ("3", "4")

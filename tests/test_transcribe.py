@@ -10,12 +10,10 @@ import itertools
 import os
 import pty
 import re
-import select
 import shutil
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import webvtt
 from click.testing import CliRunner
 from media_factory import make_audio, make_speech
 from project_factory import make_show, write_site
+from terminal import read_terminal
 
 from word_error import word_error_rate
 from media_pub.cli import cli
@@ -213,25 +212,6 @@ def test_long_audio_is_recognised_in_pieces_cut_at_silence_without_losing_words(
     assert starts == sorted(starts) and 0 <= starts[0] and heard.words[-1].end <= heard.duration
 
 
-def _read_until(terminal: int, process: subprocess.Popen[bytes], pattern: str, seconds: float) -> str:
-    """What the process wrote to the terminal, up to the first match of ``pattern`` (or its end)."""
-    output = b""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not re.search(pattern, output.decode(errors="replace")):
-        ready, _, _ = select.select([terminal], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(terminal, 65536)
-            except OSError:      # the terminal closed: the process is done
-                break
-            if not chunk:
-                break
-            output += chunk
-        elif process.poll() is not None:
-            break
-    return output.decode(errors="replace")
-
-
 @pytest.mark.slow
 def test_ctrl_c_mid_recognition_leaves_nothing_half_written(tmp_path):
     """Ctrl-C while the recogniser runs: exit 130, one line, and nothing written or left over."""
@@ -256,10 +236,10 @@ def test_ctrl_c_mid_recognition_leaves_nothing_half_written(tmp_path):
     os.close(secondary)
     try:
         # Past 5 % the audio is decoded and the recogniser is at work.
-        shown = _read_until(terminal, process, r"\] +[1-9]\d%", 120)
+        shown = read_terminal(terminal, process, 120, until=r"\] +[1-9]\d%")
         assert process.poll() is None, "finished before it could be interrupted:\n" + shown
         os.killpg(process.pid, signal.SIGINT)
-        shown += _read_until(terminal, process, r"(?!)", 60)
+        shown += read_terminal(terminal, process, 60)
         code = process.wait(timeout=60)
     finally:
         if process.poll() is None:
