@@ -94,6 +94,23 @@ def test_library_publish_refuses_an_invalid_feed_exactly_like_the_command(projec
     assert (target / "feeds/demo.xml").is_file()
 
 
+def test_a_library_caller_follows_a_whole_release_with_one_progress_callback(project: Path, tmp_path: Path):
+    """media_pub.progress: the build's episodes and the upload report the same way,
+    ``progress(item, fraction)``, the upload as one item, rising to done."""
+    from media_pub.progress import UPLOAD
+
+    make_episode(project, "demo", "three", title="Three", published="2026-01-03T09:00:00Z")   # to encode
+    events: list[tuple[str, float]] = []
+    report = media_pub.release.publish(config.load(project, {}), target=str(tmp_path / "site"),
+                                       build_progress=lambda item, done: events.append((item, done)),
+                                       upload_progress=lambda item, done: events.append((item, done)))
+    assert report.exit_code == ExitStatus.OK
+    built = [done for item, done in events if item == "demo/three"]
+    sent = [done for item, done in events if item == UPLOAD]
+    assert {item for item, _ in events} == {"demo/one", "demo/two", "demo/three", UPLOAD}
+    assert built[-1] == 1.0 and sent and sent == sorted(sent) and 0 < sent[0] and sent[-1] == 1.0
+
+
 def test_library_check_counts_what_validate_prints(project: Path):
     report = media_pub.check(config.load(project, {}), ["demo"])
     assert (report.checked, len(report.errors), report.exit_code) == (2, 0, ExitStatus.OK)
